@@ -2,7 +2,7 @@ package io.matchstream.schemas;
 
 import io.matchstream.schemas.wire.AvroDeserializer;
 import io.matchstream.schemas.wire.AvroSerializer;
-import io.matchstream.schemas.wire.SchemaRegistryClient;
+import io.matchstream.schemas.wire.SchemaRegistry;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,11 +46,11 @@ public record Topic<K, V extends SpecificRecord>(
         return new NewTopic(name, partitions, replicationFactor).configs(configs());
     }
 
-    public AvroSerializer<V> valueSerializer(SchemaRegistryClient registry) {
+    public AvroSerializer<V> valueSerializer(SchemaRegistry registry) {
         return new AvroSerializer<>(registry, true);
     }
 
-    public AvroDeserializer<V> valueDeserializer(SchemaRegistryClient registry) {
+    public AvroDeserializer<V> valueDeserializer(SchemaRegistry registry) {
         return new AvroDeserializer<>(registry, valueClass);
     }
 }

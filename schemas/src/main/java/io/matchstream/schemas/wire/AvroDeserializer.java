@@ -21,12 +21,16 @@ import org.apache.kafka.common.serialization.Deserializer;
  * registry throws {@link RegistryException} (transient, never a dead letter).
  */
 public class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
-    private final SchemaRegistryClient registry;
+    static {
+        TrustedEvents.install();
+    }
+
+    private final SchemaRegistry registry;
     private final Class<T> type;
     private final Schema readerSchema;
     private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
 
-    public AvroDeserializer(SchemaRegistryClient registry, Class<T> type) {
+    public AvroDeserializer(SchemaRegistry registry, Class<T> type) {
         this.registry = registry;
         this.type = type;
         this.readerSchema = SpecificData.get().getSchema(type);

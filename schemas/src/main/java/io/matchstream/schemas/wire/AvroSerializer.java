@@ -19,12 +19,16 @@ import org.apache.kafka.common.serialization.Serializer;
  * Works for specific and generic records. With autoRegister off the schema must already be registered.
  */
 public class AvroSerializer<T extends GenericContainer> implements Serializer<T> {
-    private final SchemaRegistryClient registry;
+    static {
+        TrustedEvents.install();
+    }
+
+    private final SchemaRegistry registry;
     private final boolean autoRegister;
     private final Map<Schema, DatumWriter<Object>> writers = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean isKey;
 
-    public AvroSerializer(SchemaRegistryClient registry, boolean autoRegister) {
+    public AvroSerializer(SchemaRegistry registry, boolean autoRegister) {
         this.registry = registry;
         this.autoRegister = autoRegister;
     }

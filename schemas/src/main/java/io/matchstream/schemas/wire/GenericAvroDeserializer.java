@@ -11,10 +11,10 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 /** Reads any wire-format record with its own writer schema, for tools that know no generated class. */
 public class GenericAvroDeserializer implements Deserializer<GenericRecord> {
-    private final SchemaRegistryClient registry;
+    private final SchemaRegistry registry;
     private final Map<Integer, GenericDatumReader<GenericRecord>> readers = new ConcurrentHashMap<>();
 
-    public GenericAvroDeserializer(SchemaRegistryClient registry) {
+    public GenericAvroDeserializer(SchemaRegistry registry) {
         this.registry = registry;
     }
 

@@ -20,7 +20,7 @@ import org.apache.avro.Schema;
  * Karapace). Ids and schemas are immutable once assigned, so both directions are cached forever.
  * One instance per registry URL is shared by every serializer in the JVM ({@link #forUrl}).
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaRegistry {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, SchemaRegistryClient> SHARED = new ConcurrentHashMap<>();
@@ -45,6 +45,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers (idempotently) and returns the global id of the schema under the subject. */
+    @Override
     public int register(String subject, Schema schema) {
         Integer cached = idsBySubject.getOrDefault(subject, Map.of()).get(schema);
         if (cached != null) {
@@ -58,6 +59,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Returns the id of a schema already registered under the subject, without registering it. */
+    @Override
     public int lookup(String subject, Schema schema) {
         Integer cached = idsBySubject.getOrDefault(subject, Map.of()).get(schema);
         if (cached != null) {
@@ -71,6 +73,7 @@ public final class SchemaRegistryClient {
     }
 
     /** The schema with this global id; a {@link RegistryException} with error_code 40403 if there is none. */
+    @Override
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
         if (cached != null) {

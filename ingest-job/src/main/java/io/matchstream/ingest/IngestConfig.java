@@ -1,0 +1,113 @@
+package io.matchstream.ingest;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Every knob of the ingest job, read from {@code --flag value} arguments, then {@code MATCHSTREAM_*}
+ * environment variables, then defaults that run against the embedded stack. README lists them all.
+ */
+public record IngestConfig(
+        String bootstrapServers,
+        String registryUrl,
+        String groupId,
+        String transactionalIdPrefix,
+        Duration checkpointInterval,
+        String checkpointDir,
+        String stateBackend,
+        Duration dedupTtl,
+        Duration maxFutureSkew,
+        int maxPhotoBytes,
+        int maxPhotoSide,
+        long maxPhotoPixels,
+        int parallelism,
+        Duration transactionTimeout) {
+
+    public static final String JOB_NAME = "matchstream-ingest";
+
+    public static IngestConfig defaults() {
+        return fromArgs(new String[0], Map.of());
+    }
+
+    public static IngestConfig fromArgs(String[] args) {
+        return fromArgs(args, System.getenv());
+    }
+
+    static IngestConfig fromArgs(String[] args, Map<String, String> env) {
+        Map<String, String> flags = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --flag value pairs, got: " + args[i]);
+            }
+            flags.put(args[i].substring(2), args[++i]);
+        }
+        Settings s = new Settings(flags, env);
+        IngestConfig config = new IngestConfig(
+                s.get("bootstrap-servers", "localhost:9092"),
+                s.get("registry-url", "http://localhost:8085"),
+                s.get("group-id", JOB_NAME),
+                s.get("transactional-id-prefix", JOB_NAME),
+                Duration.ofMillis(Long.parseLong(s.get("checkpoint-interval-ms", "1000"))),
+                s.get("checkpoint-dir", "file://" + System.getProperty("user.dir") + "/.matchstream/data/flink/checkpoints"),
+                s.get("state-backend", "rocksdb"),
+                Duration.ofHours(Long.parseLong(s.get("dedup-ttl-hours", "24"))),
+                Duration.ofSeconds(Long.parseLong(s.get("max-future-skew-s", "300"))),
+                Integer.parseInt(s.get("max-photo-bytes", Integer.toString(10 * 1024 * 1024))),
+                Integer.parseInt(s.get("max-photo-side", "10000")),
+                Long.parseLong(s.get("max-photo-pixels", "40000000")),
+                Integer.parseInt(s.get("parallelism", "2")),
+                Duration.ofMinutes(Long.parseLong(s.get("transaction-timeout-min", "10"))));
+        s.rejectUnknownFlags();
+        if (!config.stateBackend.equals("rocksdb") && !config.stateBackend.equals("hashmap")) {
+            throw new IllegalArgumentException("--state-backend must be rocksdb or hashmap, got " + config.stateBackend);
+        }
+        if (config.transactionTimeout.compareTo(Duration.ofMinutes(15)) >= 0) {
+            // The broker refuses transactions longer than transaction.max.timeout.ms (15 min by default);
+            // the sink would then restart forever without output.
+            throw new IllegalArgumentException("--transaction-timeout-min must stay below the broker's 15 min maximum");
+        }
+        return config;
+    }
+
+    public IngestConfig withBootstrapServers(String servers, String registry) {
+        return new IngestConfig(servers, registry, groupId, transactionalIdPrefix, checkpointInterval, checkpointDir,
+                stateBackend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels, parallelism,
+                transactionTimeout);
+    }
+
+    public IngestConfig withCheckpointDir(String dir) {
+        return new IngestConfig(bootstrapServers, registryUrl, groupId, transactionalIdPrefix, checkpointInterval, dir,
+                stateBackend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels, parallelism,
+                transactionTimeout);
+    }
+
+    public IngestConfig withStateBackend(String backend) {
+        return new IngestConfig(bootstrapServers, registryUrl, groupId, transactionalIdPrefix, checkpointInterval,
+                checkpointDir, backend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels,
+                parallelism, transactionTimeout);
+    }
+
+    private record Settings(Map<String, String> flags, Map<String, String> env, java.util.Set<String> known) {
+        Settings(Map<String, String> flags, Map<String, String> env) {
+            this(flags, env, new java.util.HashSet<>());
+        }
+
+        void rejectUnknownFlags() {
+            for (String flag : flags.keySet()) {
+                if (!known.contains(flag)) {
+                    throw new IllegalArgumentException("unknown flag --" + flag + "; known: --" + String.join(", --", new java.util.TreeSet<>(known)));
+                }
+            }
+        }
+
+        String get(String flag, String fallback) {
+            known.add(flag);
+            String value = flags.get(flag);
+            if (value == null) {
+                value = env.get("MATCHSTREAM_" + flag.toUpperCase().replace('-', '_'));
+            }
+            return value == null ? fallback : value;
+        }
+    }
+}

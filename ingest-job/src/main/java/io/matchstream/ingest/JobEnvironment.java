@@ -1,0 +1,40 @@
+package io.matchstream.ingest;
+
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+
+/** Checkpointing, state backend and recovery settings of the ingest job, as one Flink configuration. */
+final class JobEnvironment {
+    private JobEnvironment() {}
+
+    static Configuration configuration(IngestConfig config, String restoreFrom) {
+        return configuration(config, restoreFrom, new Configuration());
+    }
+
+    static Configuration configuration(IngestConfig config, String restoreFrom, Configuration base) {
+        Configuration conf = new Configuration(base);
+        conf.set(PipelineOptions.NAME, IngestConfig.JOB_NAME);
+        conf.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism());
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, config.checkpointInterval());
+        conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS, config.checkpointInterval().dividedBy(2));
+        conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(5));
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir() + "/" + IngestConfig.JOB_NAME);
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3);
+        conf.set(StateBackendOptions.STATE_BACKEND, config.stateBackend());
+        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, config.stateBackend().equals("rocksdb"));
+        if (restoreFrom != null) {
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
+        }
+        return conf;
+    }
+}

@@ -1,0 +1,45 @@
+package io.matchstream.ingest;
+
+import java.time.Clock;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/** Decodes and checks each raw record: valid ones go on, refused ones leave as dead letters on a side output. */
+public class ValidateFunction extends ProcessFunction<RawEvent, ValidatedEvent> {
+    public static final OutputTag<Outgoing> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
+
+    private final RegistryFactory registry;
+    private final IngestConfig config;
+    private transient EventValidator validator;
+    private transient Counter valid;
+    private transient Counter rejected;
+
+    public ValidateFunction(RegistryFactory registry, IngestConfig config) {
+        this.registry = registry;
+        this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        validator = new EventValidator(registry.create(), config, Clock.systemUTC());
+        valid = getRuntimeContext().getMetricGroup().counter("validEvents");
+        rejected = getRuntimeContext().getMetricGroup().counter("rejectedEvents");
+    }
+
+    @Override
+    public void processElement(RawEvent raw, Context ctx, Collector<ValidatedEvent> out) {
+        ValidatedEvent event;
+        try {
+            event = validator.validate(raw);
+        } catch (RejectedEventException e) {
+            rejected.inc();
+            ctx.output(DEAD_LETTERS, validator.deadLetter(raw, e.reason(), e.getMessage()));
+            return;
+        }
+        valid.inc();
+        out.collect(event);
+    }
+}

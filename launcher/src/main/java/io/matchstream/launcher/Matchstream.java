@@ -1,0 +1,117 @@
+package io.matchstream.launcher;
+
+import io.matchstream.schemas.Topic;
+import io.matchstream.schemas.Topics;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/** Entry point of {@code ./matchstream}: one subcommand per word. */
+public final class Matchstream {
+    static final String USAGE = String.join("\n",
+            "usage: ./matchstream COMMAND [flags]",
+            "",
+            "  local      start Kafka, the schema registry, Flink (web UI) and the jobs on this machine; Ctrl-C stops",
+            "  demo       like local, then publish sample events and show them decoded (--exit to stop afterwards)",
+            "  publish    publish a profile, swipe or deletion (./matchstream publish --help)",
+            "  tail       print a topic's records as JSON lines (./matchstream tail TOPIC)",
+            "  topics     list the topics with their keys, values and policies",
+            "  test       run every test (what CI runs)",
+            "  help       this text",
+            "",
+            "local/demo flags: [--data-dir DIR (default .matchstream/data)] [--kafka-port 9092] [--registry-port 8085]",
+            "                  [--flink-port 8081] [--no-jobs]");
+
+    private Matchstream() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || Set.of("help", "--help", "-h").contains(args[0])) {
+            out.println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String command = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        String usage = switch (command) {
+            case "publish" -> PublishCommand.USAGE;
+            case "tail" -> TailCommand.USAGE;
+            case "demo" -> DemoCommand.USAGE;
+            default -> USAGE;
+        };
+        if (Arrays.asList(rest).contains("--help")) {
+            out.println(usage);
+            return 0;
+        }
+        try {
+            return switch (command) {
+                case "local" -> local(rest, out);
+                case "demo" -> DemoCommand.run(rest, out);
+                case "publish" -> PublishCommand.run(rest, out);
+                case "tail" -> TailCommand.run(rest, out);
+                case "topics" -> topics(out);
+                default -> throw new UsageException("unknown command '" + command + "'");
+            };
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println(usage);
+            return 2;
+        } catch (Exception e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static LocalStack startStack(Flags flags, PrintStream out) throws Exception {
+        Path dataDir = Path.of(flags.get("data-dir", ".matchstream/data"));
+        LocalStack.Ports defaults = LocalStack.Ports.defaults();
+        LocalStack.Ports ports = new LocalStack.Ports(
+                flags.getInt("kafka-port", defaults.kafka()),
+                flags.getInt("registry-port", defaults.registry()),
+                flags.getInt("flink-port", defaults.flink()));
+        boolean runJobs = !flags.has("no-jobs");
+        flags.rejectUnknown();
+        out.println("starting the local stack (data in " + dataDir.toAbsolutePath() + ") ...");
+        LocalStack stack = new LocalStack(dataDir, ports, runJobs).start();
+        out.println("  Kafka broker     " + stack.bootstrapServers());
+        out.println("  schema registry  " + stack.registryUrl());
+        out.println("  Flink web UI     " + stack.flinkUrl());
+        out.println("  data directory   " + stack.dataDir());
+        out.println("  jobs running     " + stack.jobs().size() + (runJobs ? " (ingest)" : ""));
+        return stack;
+    }
+
+    private static int local(String[] args, PrintStream out) throws Exception {
+        LocalStack stack = startStack(new Flags(args, Set.of("no-jobs")), out);
+        out.println("ready; Ctrl-C stops everything (data is kept)");
+        awaitCtrlC(stack, out);
+        return 0;
+    }
+
+    static void awaitCtrlC(LocalStack stack, PrintStream out) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("stopping ...");
+            try {
+                stack.close();
+            } catch (Exception e) {
+                out.println("error while stopping: " + e);
+            }
+            stopped.countDown();
+        }));
+        stopped.await();
+    }
+
+    private static int topics(PrintStream out) {
+        out.printf("%-24s %-10s %-20s %-8s %s%n", "TOPIC", "PARTITIONS", "VALUE", "CLEANUP", "DESCRIPTION");
+        for (Topic<String, ?> t : Topics.all()) {
+            out.printf("%-24s %-10d %-20s %-8s %s%n", t.name(), t.partitions(), t.valueClass().getSimpleName(),
+                    t.cleanupPolicy().kafkaName(), t.description());
+        }
+        return 0;
+    }
+}
