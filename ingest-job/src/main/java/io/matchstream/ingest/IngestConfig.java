@@ -22,7 +22,7 @@ public record IngestConfig(
         int maxPhotoSide,
         long maxPhotoPixels,
         int parallelism,
-        Duration transactionTimeout) {
+        Duration transactionTimeout) implements java.io.Serializable {
 
     public static final String JOB_NAME = "matchstream-ingest";
 
@@ -85,6 +85,18 @@ public record IngestConfig(
     public IngestConfig withStateBackend(String backend) {
         return new IngestConfig(bootstrapServers, registryUrl, groupId, transactionalIdPrefix, checkpointInterval,
                 checkpointDir, backend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels,
+                parallelism, transactionTimeout);
+    }
+
+    public IngestConfig withGroupId(String id) {
+        return new IngestConfig(bootstrapServers, registryUrl, id, transactionalIdPrefix, checkpointInterval,
+                checkpointDir, stateBackend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels,
+                parallelism, transactionTimeout);
+    }
+
+    public IngestConfig withTransactionalIdPrefix(String prefix) {
+        return new IngestConfig(bootstrapServers, registryUrl, groupId, prefix, checkpointInterval,
+                checkpointDir, stateBackend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels,
                 parallelism, transactionTimeout);
     }
 

@@ -64,9 +64,12 @@ public class IngestJob {
                 .name("clean topics and dead letters").uid("sink");
     }
 
-    /** Submits the job without waiting for it to end. */
+    /**
+     * Submits the job to the cluster that {@code clientConfiguration} names (execution target "remote":
+     * the embedded MiniCluster or a real cluster's REST API) without waiting for it to end.
+     */
     public JobClient start(Configuration clientConfiguration, String restoreFrom) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(
                 JobEnvironment.configuration(config, restoreFrom, clientConfiguration));
         build(env);
         return env.executeAsync(IngestConfig.JOB_NAME);
@@ -85,7 +88,7 @@ public class IngestJob {
                 .build();
     }
 
-    static KafkaSink<Outgoing> kafkaSink(IngestConfig config) {
+    public static KafkaSink<Outgoing> kafkaSink(IngestConfig config) {
         Properties producer = new Properties();
         producer.setProperty("transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()));
         producer.setProperty("max.request.size", Integer.toString(Topics.MAX_RECORD_BYTES + 1024 * 1024));

@@ -11,14 +11,14 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 
 /** Checkpointing, state backend and recovery settings of the ingest job, as one Flink configuration. */
-final class JobEnvironment {
+public final class JobEnvironment {
     private JobEnvironment() {}
 
-    static Configuration configuration(IngestConfig config, String restoreFrom) {
+    public static Configuration configuration(IngestConfig config, String restoreFrom) {
         return configuration(config, restoreFrom, new Configuration());
     }
 
-    static Configuration configuration(IngestConfig config, String restoreFrom, Configuration base) {
+    public static Configuration configuration(IngestConfig config, String restoreFrom, Configuration base) {
         Configuration conf = new Configuration(base);
         conf.set(PipelineOptions.NAME, IngestConfig.JOB_NAME);
         conf.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism());

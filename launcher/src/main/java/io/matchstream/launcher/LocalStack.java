@@ -1,5 +1,6 @@
 package io.matchstream.launcher;
 
+import io.matchstream.embedded.Checkpoints;
 import io.matchstream.embedded.EmbeddedFlinkCluster;
 import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.ingest.IngestConfig;

@@ -17,7 +17,10 @@ public final class Matchstream {
             "  demo       like local, then publish sample events and show them decoded (--exit to stop afterwards)",
             "  publish    publish a profile, swipe or deletion (./matchstream publish --help)",
             "  tail       print a topic's records as JSON lines (./matchstream tail TOPIC)",
-            "  topics     list the topics with their keys, values and policies",
+            "  topics     list the topics with their partitions, values and policies;",
+            "             --create [--bootstrap-servers H:P] [--replication-factor N] creates the missing ones on a cluster",
+            "  bench      benchmarks with a baseline from the same run (./matchstream bench ingest)",
+            "  setup      build everything and install the JS conformance client, without running",
             "  test       run every test (what CI runs)",
             "  help       this text",
             "",
@@ -53,7 +56,7 @@ public final class Matchstream {
                 case "demo" -> DemoCommand.run(rest, out);
                 case "publish" -> PublishCommand.run(rest, out);
                 case "tail" -> TailCommand.run(rest, out);
-                case "topics" -> topics(out);
+                case "topics" -> topics(rest, out);
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
         } catch (UsageException e) {
@@ -106,7 +109,26 @@ public final class Matchstream {
         stopped.await();
     }
 
-    private static int topics(PrintStream out) {
+    private static int topics(String[] args, PrintStream out) {
+        Flags flags = new Flags(args, Set.of("create"));
+        boolean create = flags.has("create");
+        String bootstrap = flags.get("bootstrap-servers", "localhost:9092");
+        short replication = (short) flags.getInt("replication-factor", 1);
+        flags.rejectUnknown();
+        if (create) {
+            java.util.Properties props = new java.util.Properties();
+            props.put("bootstrap.servers", bootstrap);
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+                var existing = admin.listTopics().names().get();
+                var missing = Topics.all().stream().filter(t -> !existing.contains(t.name()))
+                        .map(t -> t.newTopic(replication)).toList();
+                admin.createTopics(missing).all().get();
+                out.println("created " + missing.size() + " topic(s) on " + bootstrap + "; "
+                        + (Topics.all().size() - missing.size()) + " existed already");
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot create topics on " + bootstrap + ": " + e.getMessage(), e);
+            }
+        }
         out.printf("%-24s %-10s %-20s %-8s %s%n", "TOPIC", "PARTITIONS", "VALUE", "CLEANUP", "DESCRIPTION");
         for (Topic<String, ?> t : Topics.all()) {
             out.printf("%-24s %-10d %-20s %-8s %s%n", t.name(), t.partitions(), t.valueClass().getSimpleName(),

@@ -1,4 +1,4 @@
-package io.matchstream.launcher;
+package io.matchstream.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,11 +10,11 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /** Finds the newest complete retained checkpoint of a job, so that a restarted stack resumes from it. */
-final class Checkpoints {
+public final class Checkpoints {
     private Checkpoints() {}
 
     /** {@code jobDir} holds {@code <job id>/chk-N/_metadata}; the newest complete one wins. */
-    static Optional<Path> latest(Path jobDir) {
+    public static Optional<Path> latest(Path jobDir) {
         if (!Files.isDirectory(jobDir)) {
             return Optional.empty();
         }

@@ -1,0 +1,49 @@
+package io.matchstream.bench;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code ./matchstream bench WHAT [flags]}. */
+public final class Bench {
+    static final String USAGE = String.join("\n",
+            "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]");
+
+    private Bench() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+            System.out.println(USAGE);
+            System.exit(args.length == 0 ? 2 : 0);
+        }
+        try {
+            switch (args[0]) {
+                case "ingest" -> {
+                    int records = 1_000_000;
+                    List<String> backends = List.of("rocksdb", "hashmap");
+                    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+                    for (int i = 0; i < rest.length; i++) {
+                        switch (rest[i]) {
+                            case "--records" -> records = Integer.parseInt(value(rest, ++i));
+                            case "--state-backends" -> backends = List.of(value(rest, ++i).split(","));
+                            default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
+                        }
+                    }
+                    IngestBench.run(records, backends, System.out);
+                }
+                default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+        }
+        System.exit(0);
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+}
