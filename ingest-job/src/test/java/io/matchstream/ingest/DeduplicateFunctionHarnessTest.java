@@ -9,14 +9,20 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.Test;
+import org.apache.flink.runtime.state.StateBackend;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/** Every case runs on both state backends the job supports: RocksDB (the default) and heap. */
 class DeduplicateFunctionHarnessTest {
     private static final Duration TTL = Duration.ofHours(1);
 
-    @Test
-    void firstEventPassesAndRepeatsAreDropped() throws Exception {
-        try (var harness = harness()) {
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "hashmap"})
+    void firstEventPassesAndRepeatsAreDropped(String backend) throws Exception {
+        try (var harness = harness(backend)) {
             harness.open();
             harness.processElement(event("s:1", "a"), 0);
             harness.processElement(event("s:2", "b"), 0);
@@ -25,9 +31,10 @@ class DeduplicateFunctionHarnessTest {
         }
     }
 
-    @Test
-    void bothRecordsOfAnEventAreEmittedOnce() throws Exception {
-        try (var harness = harness()) {
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "hashmap"})
+    void bothRecordsOfAnEventAreEmittedOnce(String backend) throws Exception {
+        try (var harness = harness(backend)) {
             harness.open();
             ValidatedEvent profile = new ValidatedEvent("p:1", out("profile"), out("attributes"));
             harness.processElement(profile, 0);
@@ -36,15 +43,16 @@ class DeduplicateFunctionHarnessTest {
         }
     }
 
-    @Test
-    void seenIdsSurviveSnapshotAndRestore() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "hashmap"})
+    void seenIdsSurviveSnapshotAndRestore(String backend) throws Exception {
         OperatorSubtaskState snapshot;
-        try (var harness = harness()) {
+        try (var harness = harness(backend)) {
             harness.open();
             harness.processElement(event("s:1", "a"), 0);
             snapshot = harness.snapshot(1, 100);
         }
-        try (var restored = harness()) {
+        try (var restored = harness(backend)) {
             restored.initializeState(snapshot);
             restored.open();
             restored.processElement(event("s:1", "a-replayed"), 0);
@@ -53,9 +61,10 @@ class DeduplicateFunctionHarnessTest {
         }
     }
 
-    @Test
-    void idsAreForgottenAfterTheirTimeToLive() throws Exception {
-        try (var harness = harness()) {
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "hashmap"})
+    void idsAreForgottenAfterTheirTimeToLive(String backend) throws Exception {
+        try (var harness = harness(backend)) {
             harness.setStateTtlProcessingTime(0);
             harness.open();
             harness.processElement(event("s:1", "a"), 0);
@@ -67,9 +76,13 @@ class DeduplicateFunctionHarnessTest {
         }
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, ValidatedEvent, Outgoing> harness() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new DeduplicateFunction(TTL)), e -> e.dedupKey, Types.STRING);
+    private static KeyedOneInputStreamOperatorTestHarness<String, ValidatedEvent, Outgoing> harness(String backend)
+            throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new DeduplicateFunction(TTL)), (ValidatedEvent e) -> e.dedupKey, Types.STRING);
+        StateBackend stateBackend = backend.equals("rocksdb") ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
+        harness.setStateBackend(stateBackend);
+        return harness;
     }
 
     private static ValidatedEvent event(String key, String value) {
