@@ -6,7 +6,8 @@ import java.util.List;
 /** {@code ./matchstream bench WHAT [flags]}. */
 public final class Bench {
     static final String USAGE = String.join("\n",
-            "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]");
+            "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]",
+            "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]");
 
     private Bench() {}
 
@@ -20,15 +21,17 @@ public final class Bench {
                 case "ingest" -> {
                     int records = 1_000_000;
                     List<String> backends = List.of("rocksdb", "hashmap");
+                    String compression = "lz4";
                     String[] rest = Arrays.copyOfRange(args, 1, args.length);
                     for (int i = 0; i < rest.length; i++) {
                         switch (rest[i]) {
                             case "--records" -> records = Integer.parseInt(value(rest, ++i));
                             case "--state-backends" -> backends = List.of(value(rest, ++i).split(","));
+                            case "--compression" -> compression = value(rest, ++i);
                             default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
                         }
                     }
-                    IngestBench.run(records, backends, System.out);
+                    IngestBench.run(new IngestBench.Options(records, backends, compression), System.out);
                 }
                 default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
             }

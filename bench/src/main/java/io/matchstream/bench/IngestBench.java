@@ -52,7 +52,11 @@ final class IngestBench {
 
     private IngestBench() {}
 
-    static void run(int records, List<String> backends, PrintStream out) throws Exception {
+    /** What to run: record count, the ingest job's state backends, the sink compression. */
+    record Options(int records, List<String> backends, String compression) {}
+
+    static void run(Options options, PrintStream out) throws Exception {
+        int records = options.records();
         Path dir = Files.createTempDirectory("matchstream-bench-ingest");
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0).start();
                 SchemaRegistryServer registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0));
@@ -61,41 +65,47 @@ final class IngestBench {
             flink.start();
             broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
             broker.createTopics(List.of(new NewTopic(BYTES_TOPIC, PARTITIONS, (short) 1),
-                    new NewTopic(COPY_OUT, PARTITIONS, (short) 1), new NewTopic(PASSTHROUGH_OUT, PARTITIONS, (short) 1)));
+                    new NewTopic(COPY_OUT, PARTITIONS, (short) 1), new NewTopic(PASSTHROUGH_OUT, PARTITIONS, (short) 1),
+                    new NewTopic("bench.bare-dedup-out", PARTITIONS, (short) 1)));
             String bootstrap = broker.bootstrapServers();
             SchemaRegistryClient client = new SchemaRegistryClient(registry.url());
             double valueBytes = produceSwipes(bootstrap, client, records);
-            out.printf("%,d swipes (%.0f-byte values, 1%% duplicates, 1%% invalid) on %d partitions; parallelism 2, 1 s checkpoints%n",
-                    records, valueBytes, PARTITIONS);
+            out.printf("%,d swipes (%.0f-byte values, 1%% duplicates, 1%% invalid) on %d partitions; parallelism 2,"
+                    + " 1 s checkpoints, %s compression%n", records, valueBytes, PARTITIONS, options.compression());
 
-            Throughput copy = copyLoop(bootstrap, records);
+            Throughput copy = copyLoop(bootstrap, records, options.compression());
             out.printf("(a) copy loop done: %,.0f records/s%n", copy.perSecond());
             IngestConfig base = IngestConfig.defaults()
                     .withBootstrapServers(bootstrap, registry.url())
-                    .withCheckpointDir(dir.resolve("checkpoints").toUri().toString());
-            Throughput passthrough = passthrough(flink, base.withStateBackend("rocksdb"));
+                    .with("compression", options.compression())
+                    .with("checkpoint-dir", dir.resolve("checkpoints").toUri().toString());
+            Throughput passthrough = passthrough(flink, base.with("state-backend", "rocksdb"), records);
             out.printf("(b) passthrough done: %,.0f records/s%n", passthrough.perSecond());
+            Throughput bareDedup = bareDedup(flink, base.with("state-backend", "rocksdb"), uniqueRecords(records));
+            out.printf("(b') bare dedup job done: %,.0f records/s%n", bareDedup.perSecond());
             java.util.Map<String, Throughput> ingest = new java.util.LinkedHashMap<>();
-            for (String backend : backends) {
-                Throughput t = ingestJob(flink, base.withStateBackend(backend), "bench-ingest-" + backend);
+            for (String backend : options.backends()) {
+                Throughput t = ingestJob(flink, base.with("state-backend", backend), "bench-ingest-" + backend,
+                        uniqueRecords(records));
                 out.printf("(c) ingest job (%s) done: %,.0f records/s%n", backend, t.perSecond());
                 ingest.put(backend, t);
             }
 
             out.println();
-            out.println("| run | records/s | vs (b) passthrough | vs (a) copy loop | peak heap | checkpoint p99 |");
-            out.println("|---|---:|---:|---:|---:|---:|");
-            row(out, "(a) kafka-clients copy loop, 1 thread", copy, passthrough, copy);
-            row(out, "(b) Flink passthrough, exactly once", passthrough, passthrough, copy);
+            out.println("| run | records/s | vs (b) passthrough | vs (b') bare dedup | vs (a) copy loop | peak heap | checkpoint p99 |");
+            out.println("|---|---:|---:|---:|---:|---:|---:|");
+            row(out, "(a) kafka-clients copy loop, 1 thread", copy, passthrough, bareDedup, copy);
+            row(out, "(b) Flink passthrough, exactly once", passthrough, passthrough, bareDedup, copy);
+            row(out, "(b') bare dedup job (keyBy bytes, TTL state, RocksDB)", bareDedup, passthrough, bareDedup, copy);
             for (var e : ingest.entrySet()) {
-                row(out, "(c) ingest job, " + e.getKey() + " state", e.getValue(), passthrough, copy);
+                row(out, "(c) ingest job, " + e.getKey() + " state", e.getValue(), passthrough, bareDedup, copy);
             }
         }
     }
 
-    private static void row(PrintStream out, String name, Throughput t, Throughput b, Throughput a) {
-        out.printf("| %s | %,.0f | %.2f | %.2f | %,d MiB | %s |%n", name, t.perSecond(), t.perSecond() / b.perSecond(),
-                t.perSecond() / a.perSecond(), t.peakHeapBytes() >> 20,
+    private static void row(PrintStream out, String name, Throughput t, Throughput b, Throughput dedup, Throughput a) {
+        out.printf("| %s | %,.0f | %.2f | %.2f | %.2f | %,d MiB | %s |%n", name, t.perSecond(), t.perSecond() / b.perSecond(),
+                t.perSecond() / dedup.perSecond(), t.perSecond() / a.perSecond(), t.peakHeapBytes() >> 20,
                 Double.isNaN(t.checkpointP99Ms()) ? "-" : String.format("%.0f ms", t.checkpointP99Ms()));
     }
 
@@ -106,7 +116,6 @@ final class IngestBench {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(512 * 1024));
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         Instant now = Instant.now();
         long bytes = 0;
         byte[] previous = null;
@@ -132,7 +141,7 @@ final class IngestBench {
         return (double) bytes / records;
     }
 
-    private static Throughput copyLoop(String bootstrap, int records) {
+    private static Throughput copyLoop(String bootstrap, int records, String compression) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-copy");
@@ -142,7 +151,7 @@ final class IngestBench {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
         try (HeapSampler heap = new HeapSampler();
                 var consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
                 var producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -164,7 +173,7 @@ final class IngestBench {
         }
     }
 
-    private static Throughput passthrough(EmbeddedFlinkCluster flink, IngestConfig config) throws Exception {
+    private static Throughput passthrough(EmbeddedFlinkCluster flink, IngestConfig config, int records) throws Exception {
         String group = "bench-passthrough";
         KafkaSource<Outgoing> source = KafkaSource.<Outgoing>builder()
                 .setBootstrapServers(config.bootstrapServers())
@@ -176,26 +185,85 @@ final class IngestBench {
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(
                 JobEnvironment.configuration(config, null, flink.clientConfiguration()));
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "bench bytes")
-                .sinkTo(IngestJob.kafkaSink(config.withTransactionalIdPrefix("bench-passthrough")));
+                .sinkTo(IngestJob.kafkaSink(config.with("transactional-id-prefix", "bench-passthrough")));
         try (HeapSampler heap = new HeapSampler()) {
             JobClient job = env.executeAsync("bench-passthrough");
-            return finish(flink, job, group, BYTES_TOPIC, config.bootstrapServers(), heap);
+            return finish(flink, job, List.of(PASSTHROUGH_OUT), records, config.bootstrapServers(), heap);
         }
     }
 
-    private static Throughput ingestJob(EmbeddedFlinkCluster flink, IngestConfig config, String group) throws Exception {
-        IngestConfig c = config.withGroupId(group).withTransactionalIdPrefix(group);
+    /**
+     * The smallest job with the ingest job's shape: the same swipe bytes keyed by their own bytes (equal for
+     * duplicates), a TTL'd seen-flag in keyed state, the same exactly-once sink. No decoding, no validation.
+     */
+    private static Throughput bareDedup(EmbeddedFlinkCluster flink, IngestConfig config, long expected) throws Exception {
+        String out = "bench.bare-dedup-out";
+        KafkaSource<Outgoing> source = KafkaSource.<Outgoing>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(BYTES_TOPIC)
+                .setGroupId("bench-bare-dedup")
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new ToTopic(out))
+                .build();
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(
+                JobEnvironment.configuration(config, null, flink.clientConfiguration()));
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "bench bytes")
+                .keyBy(o -> new String(o.value, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .process(new BareDedup(config.dedupTtl()))
+                .sinkTo(IngestJob.kafkaSink(config.with("transactional-id-prefix", "bench-bare-dedup")));
+        try (HeapSampler heap = new HeapSampler()) {
+            JobClient job = env.executeAsync("bench-bare-dedup");
+            return finish(flink, job, List.of(out), expected, config.bootstrapServers(), heap);
+        }
+    }
+
+    /** A TTL'd seen-flag per key, nothing else. */
+    private static final class BareDedup extends org.apache.flink.streaming.api.functions.KeyedProcessFunction<String, Outgoing, Outgoing> {
+        private final Duration ttl;
+        private transient org.apache.flink.api.common.state.ValueState<Boolean> seen;
+
+        BareDedup(Duration ttl) {
+            this.ttl = ttl;
+        }
+
+        @Override
+        public void open(org.apache.flink.api.common.functions.OpenContext context) {
+            var descriptor = new org.apache.flink.api.common.state.ValueStateDescriptor<>("seen",
+                    org.apache.flink.api.common.typeinfo.Types.BOOLEAN);
+            descriptor.enableTimeToLive(org.apache.flink.api.common.state.StateTtlConfig.newBuilder(ttl).build());
+            seen = getRuntimeContext().getState(descriptor);
+        }
+
+        @Override
+        public void processElement(Outgoing value, Context ctx, Collector<Outgoing> out) throws Exception {
+            if (seen.value() == null) {
+                seen.update(Boolean.TRUE);
+                out.collect(value);
+            }
+        }
+    }
+
+    private static Throughput ingestJob(EmbeddedFlinkCluster flink, IngestConfig config, String group, long expected)
+            throws Exception {
+        IngestConfig c = config.with("group-id", group).with("transactional-id-prefix", group);
         try (HeapSampler heap = new HeapSampler()) {
             JobClient job = IngestJob.onKafka(c).start(flink.clientConfiguration(), null);
-            return finish(flink, job, group, Topics.RAW_SWIPES.name(), c.bootstrapServers(), heap);
+            return finish(flink, job, List.of(Topics.SWIPES.name(), Topics.DEAD_LETTERS.name()), expected,
+                    c.bootstrapServers(), heap);
         }
     }
 
-    private static Throughput finish(EmbeddedFlinkCluster flink, JobClient job, String group, String topic,
+    /** Each 100 records hold one duplicate (record 50 repeats record 49); everything else comes out once. */
+    private static long uniqueRecords(int records) {
+        return records - (records + 49) / 100;
+    }
+
+    private static Throughput finish(EmbeddedFlinkCluster flink, JobClient job, List<String> topics, long expected,
             String bootstrap, HeapSampler heap) throws Exception {
-        List<TopicPartition> input = IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        List<TopicPartition> output = topics.stream()
+                .flatMap(t -> IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(t, p))).toList();
         try {
-            Throughput t = CommittedProgress.await(bootstrap, group, input, Duration.ofMinutes(10), heap);
+            Throughput t = VisibleOutput.await(bootstrap, output, expected, Duration.ofMinutes(10), heap);
             double p99 = CheckpointStats.p99Millis(flink.restAddress(), job.getJobID().toString());
             return new Throughput(t.records(), t.seconds(), t.peakHeapBytes(), p99);
         } finally {

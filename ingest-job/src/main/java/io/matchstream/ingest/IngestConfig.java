@@ -1,8 +1,13 @@
 package io.matchstream.ingest;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Every knob of the ingest job, read from {@code --flag value} arguments, then {@code MATCHSTREAM_*}
@@ -22,19 +27,16 @@ public record IngestConfig(
         int maxPhotoSide,
         long maxPhotoPixels,
         int parallelism,
-        Duration transactionTimeout) implements java.io.Serializable {
+        Duration transactionTimeout,
+        String compression) implements Serializable {
 
     public static final String JOB_NAME = "matchstream-ingest";
 
     public static IngestConfig defaults() {
-        return fromArgs(new String[0], Map.of());
+        return fromFlags(Map.of(), Map.of());
     }
 
     public static IngestConfig fromArgs(String[] args) {
-        return fromArgs(args, System.getenv());
-    }
-
-    static IngestConfig fromArgs(String[] args, Map<String, String> env) {
         Map<String, String> flags = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -42,6 +44,10 @@ public record IngestConfig(
             }
             flags.put(args[i].substring(2), args[++i]);
         }
+        return fromFlags(flags, System.getenv());
+    }
+
+    static IngestConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
         Settings s = new Settings(flags, env);
         IngestConfig config = new IngestConfig(
                 s.get("bootstrap-servers", "localhost:9092"),
@@ -57,7 +63,8 @@ public record IngestConfig(
                 Integer.parseInt(s.get("max-photo-side", "10000")),
                 Long.parseLong(s.get("max-photo-pixels", "40000000")),
                 Integer.parseInt(s.get("parallelism", "2")),
-                Duration.ofMinutes(Long.parseLong(s.get("transaction-timeout-min", "10"))));
+                Duration.ofMinutes(Long.parseLong(s.get("transaction-timeout-min", "10"))),
+                s.get("compression", "lz4"));
         s.rejectUnknownFlags();
         if (!config.stateBackend.equals("rocksdb") && !config.stateBackend.equals("hashmap")) {
             throw new IllegalArgumentException("--state-backend must be rocksdb or hashmap, got " + config.stateBackend);
@@ -70,47 +77,41 @@ public record IngestConfig(
         return config;
     }
 
+    /** This configuration as flags, so that {@link #with} can change one and validate the result again. */
+    public Map<String, String> toFlags() {
+        Map<String, String> flags = new LinkedHashMap<>();
+        flags.put("bootstrap-servers", bootstrapServers);
+        flags.put("registry-url", registryUrl);
+        flags.put("group-id", groupId);
+        flags.put("transactional-id-prefix", transactionalIdPrefix);
+        flags.put("checkpoint-interval-ms", Long.toString(checkpointInterval.toMillis()));
+        flags.put("checkpoint-dir", checkpointDir);
+        flags.put("state-backend", stateBackend);
+        flags.put("dedup-ttl-hours", Long.toString(dedupTtl.toHours()));
+        flags.put("max-future-skew-s", Long.toString(maxFutureSkew.toSeconds()));
+        flags.put("max-photo-bytes", Integer.toString(maxPhotoBytes));
+        flags.put("max-photo-side", Integer.toString(maxPhotoSide));
+        flags.put("max-photo-pixels", Long.toString(maxPhotoPixels));
+        flags.put("parallelism", Integer.toString(parallelism));
+        flags.put("transaction-timeout-min", Long.toString(transactionTimeout.toMinutes()));
+        flags.put("compression", compression);
+        return flags;
+    }
+
+    /** A copy with one flag changed, e.g. {@code with("state-backend", "hashmap")}. */
+    public IngestConfig with(String flag, String value) {
+        Map<String, String> flags = toFlags();
+        flags.put(flag, value);
+        return fromFlags(flags, Map.of());
+    }
+
     public IngestConfig withBootstrapServers(String servers, String registry) {
-        return new IngestConfig(servers, registry, groupId, transactionalIdPrefix, checkpointInterval, checkpointDir,
-                stateBackend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels, parallelism,
-                transactionTimeout);
+        return with("bootstrap-servers", servers).with("registry-url", registry);
     }
 
-    public IngestConfig withCheckpointDir(String dir) {
-        return new IngestConfig(bootstrapServers, registryUrl, groupId, transactionalIdPrefix, checkpointInterval, dir,
-                stateBackend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels, parallelism,
-                transactionTimeout);
-    }
-
-    public IngestConfig withStateBackend(String backend) {
-        return new IngestConfig(bootstrapServers, registryUrl, groupId, transactionalIdPrefix, checkpointInterval,
-                checkpointDir, backend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels,
-                parallelism, transactionTimeout);
-    }
-
-    public IngestConfig withGroupId(String id) {
-        return new IngestConfig(bootstrapServers, registryUrl, id, transactionalIdPrefix, checkpointInterval,
-                checkpointDir, stateBackend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels,
-                parallelism, transactionTimeout);
-    }
-
-    public IngestConfig withTransactionalIdPrefix(String prefix) {
-        return new IngestConfig(bootstrapServers, registryUrl, groupId, prefix, checkpointInterval,
-                checkpointDir, stateBackend, dedupTtl, maxFutureSkew, maxPhotoBytes, maxPhotoSide, maxPhotoPixels,
-                parallelism, transactionTimeout);
-    }
-
-    private record Settings(Map<String, String> flags, Map<String, String> env, java.util.Set<String> known) {
+    private record Settings(Map<String, String> flags, Map<String, String> env, Set<String> known) {
         Settings(Map<String, String> flags, Map<String, String> env) {
-            this(flags, env, new java.util.HashSet<>());
-        }
-
-        void rejectUnknownFlags() {
-            for (String flag : flags.keySet()) {
-                if (!known.contains(flag)) {
-                    throw new IllegalArgumentException("unknown flag --" + flag + "; known: --" + String.join(", --", new java.util.TreeSet<>(known)));
-                }
-            }
+            this(flags, env, new HashSet<>());
         }
 
         String get(String flag, String fallback) {
@@ -120,6 +121,14 @@ public record IngestConfig(
                 value = env.get("MATCHSTREAM_" + flag.toUpperCase().replace('-', '_'));
             }
             return value == null ? fallback : value;
+        }
+
+        void rejectUnknownFlags() {
+            for (String flag : flags.keySet()) {
+                if (!known.contains(flag)) {
+                    throw new IllegalArgumentException("unknown flag --" + flag + "; known: --" + String.join(", --", new TreeSet<>(known)));
+                }
+            }
         }
     }
 }

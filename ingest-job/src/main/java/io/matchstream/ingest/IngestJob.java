@@ -53,7 +53,7 @@ public class IngestJob {
         DataStream<RawEvent> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "raw events")
                 .uid("raw-events");
         SingleOutputStreamOperator<ValidatedEvent> valid = raw
-                .process(new ValidateFunction(registry, config))
+                .process(new ValidateFunction(registry, config), ValidatedEventSerializer.TYPE)
                 .name("validate").uid("validate");
         DataStream<Outgoing> clean = valid
                 .keyBy(event -> event.dedupKey)
@@ -94,7 +94,7 @@ public class IngestJob {
         producer.setProperty("max.request.size", Integer.toString(Topics.MAX_RECORD_BYTES + 1024 * 1024));
         producer.setProperty("linger.ms", "5");
         producer.setProperty("batch.size", Integer.toString(256 * 1024));
-        producer.setProperty("compression.type", "lz4");
+        producer.setProperty("compression.type", config.compression());
         return KafkaSink.<Outgoing>builder()
                 .setBootstrapServers(config.bootstrapServers())
                 .setRecordSerializer(new OutgoingSerializationSchema())

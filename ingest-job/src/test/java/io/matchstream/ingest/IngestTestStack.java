@@ -45,7 +45,7 @@ final class IngestTestStack implements AutoCloseable {
     IngestConfig config(String name) {
         return IngestConfig.defaults()
                 .withBootstrapServers(broker.bootstrapServers(), registryServer.url())
-                .withCheckpointDir(dataDir.resolve("checkpoints-" + name).toUri().toString());
+                .with("checkpoint-dir", dataDir.resolve("checkpoints-" + name).toUri().toString());
     }
 
     void publish(List<EventMix.Raw> records) throws Exception {

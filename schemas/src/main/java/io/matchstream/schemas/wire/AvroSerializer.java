@@ -51,7 +51,7 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
 
     /** Frames {@code data} with an id already known to belong to {@code schema}. */
     public byte[] serialize(int schemaId, Schema schema, T data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         out.write(WireFormat.MAGIC_BYTE);
         out.write(schemaId >>> 24);
         out.write(schemaId >>> 16);
