@@ -1,5 +1,6 @@
 package io.matchstream.ingest;
 
+import io.matchstream.schemas.wire.RegistryConnector;
 import io.matchstream.schemas.Topics;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -26,9 +27,9 @@ public class IngestJob {
     private final IngestConfig config;
     private final Source<RawEvent, ?, ?> source;
     private final Sink<Outgoing> sink;
-    private final RegistryFactory registry;
+    private final RegistryConnector registry;
 
-    public IngestJob(IngestConfig config, Source<RawEvent, ?, ?> source, Sink<Outgoing> sink, RegistryFactory registry) {
+    public IngestJob(IngestConfig config, Source<RawEvent, ?, ?> source, Sink<Outgoing> sink, RegistryConnector registry) {
         this.config = config;
         this.source = source;
         this.sink = sink;
@@ -37,7 +38,7 @@ public class IngestJob {
 
     /** The production wiring: Kafka in, Kafka out, the registry over HTTP. */
     public static IngestJob onKafka(IngestConfig config) {
-        return new IngestJob(config, kafkaSource(config), kafkaSink(config), RegistryFactory.http(config.registryUrl()));
+        return new IngestJob(config, kafkaSource(config), kafkaSink(config), RegistryConnector.http(config.registryUrl()));
     }
 
     public static void main(String[] args) throws Exception {

@@ -1,5 +1,6 @@
 package io.matchstream.ingest;
 
+import io.matchstream.schemas.wire.RegistryConnector;
 import java.time.Clock;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -11,20 +12,20 @@ import org.apache.flink.util.OutputTag;
 public class ValidateFunction extends ProcessFunction<RawEvent, ValidatedEvent> {
     public static final OutputTag<Outgoing> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
-    private final RegistryFactory registry;
+    private final RegistryConnector registry;
     private final IngestConfig config;
     private transient EventValidator validator;
     private transient Counter valid;
     private transient Counter rejected;
 
-    public ValidateFunction(RegistryFactory registry, IngestConfig config) {
+    public ValidateFunction(RegistryConnector registry, IngestConfig config) {
         this.registry = registry;
         this.config = config;
     }
 
     @Override
     public void open(OpenContext context) {
-        validator = new EventValidator(registry.create(), config, Clock.systemUTC());
+        validator = new EventValidator(registry.connect(), config, Clock.systemUTC());
         valid = getRuntimeContext().getMetricGroup().counter("validEvents");
         rejected = getRuntimeContext().getMetricGroup().counter("rejectedEvents");
     }

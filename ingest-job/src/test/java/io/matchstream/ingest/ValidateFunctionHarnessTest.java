@@ -1,5 +1,6 @@
 package io.matchstream.ingest;
 
+import io.matchstream.schemas.wire.RegistryConnector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matchstream.events.DeadLetter;
@@ -60,7 +61,7 @@ class ValidateFunctionHarnessTest {
     }
 
     private static OneInputStreamOperatorTestHarness<RawEvent, ValidatedEvent> harness() throws Exception {
-        RegistryFactory registry = () -> REGISTRY;
+        RegistryConnector registry = () -> REGISTRY;
         return new OneInputStreamOperatorTestHarness<>(
                 new ProcessOperator<>(new ValidateFunction(registry, IngestConfig.defaults())));
     }

@@ -70,7 +70,7 @@ final class LocalStack implements AutoCloseable {
     private void startIngestJob() throws Exception {
         IngestConfig config = IngestConfig.defaults()
                 .withBootstrapServers(bootstrapServers(), registryUrl())
-                .withCheckpointDir(checkpointDir().toUri().toString());
+                .with("checkpoint-dir", checkpointDir().toUri().toString());
         Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(IngestConfig.JOB_NAME));
         restore.ifPresent(p -> LOG.info("ingest job resumes from {}", p));
         jobs.add(IngestJob.onKafka(config).start(flink.clientConfiguration(), restore.map(Path::toString).orElse(null)));
