@@ -3,6 +3,7 @@ package io.matchstream.launcher;
 import io.matchstream.embedded.Checkpoints;
 import io.matchstream.embedded.EmbeddedFlinkCluster;
 import io.matchstream.embedded.EmbeddedKafkaBroker;
+import io.matchstream.embedded.StandaloneFlinkCluster;
 import io.matchstream.ingest.IngestConfig;
 import io.matchstream.ingest.IngestJob;
 import io.matchstream.registry.RegistryConfig;
@@ -36,28 +37,65 @@ final class LocalStack implements AutoCloseable {
     private final Path dataDir;
     private final Ports ports;
     private final boolean runJobs;
-    private final List<JobClient> jobs = new ArrayList<>();
+    private final boolean standalone;
+    /** One canceller per running job: cancelling retains its newest checkpoint for the next start. */
+    private final List<Runnable> jobs = new ArrayList<>();
     private EmbeddedKafkaBroker broker;
     private SchemaRegistryServer registry;
     private EmbeddedFlinkCluster flink;
+    private StandaloneFlinkCluster cluster;
 
-    LocalStack(Path dataDir, Ports ports, boolean runJobs) {
+    /**
+     * @param standalone run Flink as a real standalone cluster (JobManager and TaskManager processes, jobs
+     *                   submitted as jars over REST) instead of a MiniCluster inside this JVM
+     */
+    LocalStack(Path dataDir, Ports ports, boolean runJobs, boolean standalone) {
         this.dataDir = dataDir.toAbsolutePath();
         this.ports = ports;
         this.runJobs = runJobs;
+        this.standalone = standalone;
     }
 
+    /** Starts everything, or stops what it started and rethrows. */
     LocalStack start() throws Exception {
+        try {
+            startAll();
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    private void startAll() throws Exception {
         broker = new EmbeddedKafkaBroker(dataDir, ports.kafka()).start();
         registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(ports.registry()));
         registry.start();
         broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
         registerSchemas();
-        flink = new EmbeddedFlinkCluster(ports.flink(), 4).start();
+        if (standalone) {
+            cluster = new StandaloneFlinkCluster(dataDir.resolve("flink").resolve("cluster"), ports.flink(), 4,
+                    StandaloneFlinkCluster.flinkClassPath(LocalStack::isJobCode)).start();
+        } else {
+            flink = new EmbeddedFlinkCluster(ports.flink(), 4).start();
+        }
         if (runJobs) {
             startIngestJob();
         }
-        return this;
+    }
+
+    /**
+     * What a job jar brings itself (the project's classes, the Kafka connector and client, Avro, Jackson)
+     * and the broker's jars: a real Flink cluster's classpath has none of them, or the job's copies clash
+     * with the cluster's (a LinkageError at submission).
+     */
+    private static boolean isJobCode(String classPathEntry) {
+        String name = Path.of(classPathEntry).getFileName().toString();
+        return classPathEntry.contains("/io/matchstream/") || classPathEntry.endsWith("/classes")
+                || classPathEntry.endsWith("/test-classes") || name.startsWith("launcher")
+                || name.startsWith("kafka") || name.startsWith("flink-connector-kafka") || name.startsWith("avro")
+                || name.startsWith("jackson-") || name.startsWith("scala-")
+                || name.matches("(schemas|schema-registry|embedded-stack|ingest-job|bench)-.*\\.jar");
     }
 
     private void registerSchemas() {
@@ -73,7 +111,19 @@ final class LocalStack implements AutoCloseable {
                 .with("checkpoint-dir", checkpointDir().toUri().toString());
         Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(IngestConfig.JOB_NAME));
         restore.ifPresent(p -> LOG.info("ingest job resumes from {}", p));
-        jobs.add(IngestJob.onKafka(config).start(flink.clientConfiguration(), restore.map(Path::toString).orElse(null)));
+        String restorePath = restore.map(Path::toString).orElse(null);
+        if (standalone) {
+            List<String> args = new ArrayList<>();
+            config.toFlags().forEach((flag, value) -> {
+                args.add("--" + flag);
+                args.add(value);
+            });
+            String jobId = cluster.submit(JobJars.find("ingest-job"), IngestJob.class.getName(), args, restorePath);
+            jobs.add(() -> cluster.cancel(jobId));
+        } else {
+            JobClient client = IngestJob.onKafka(config).start(flink.clientConfiguration(), restorePath);
+            jobs.add(() -> client.cancel().join());
+        }
     }
 
     Path checkpointDir() {
@@ -89,30 +139,33 @@ final class LocalStack implements AutoCloseable {
     }
 
     String flinkUrl() {
-        return flink.restAddress().toString();
+        return standalone ? cluster.restAddress().toString() : flink.restAddress().toString();
     }
 
     Path dataDir() {
         return dataDir;
     }
 
-    List<JobClient> jobs() {
-        return jobs;
+    int runningJobs() {
+        return jobs.size();
     }
 
     @Override
     public void close() throws Exception {
         // Cancel first: the jobs' checkpoints are retained on cancellation and resume the next run.
-        for (JobClient job : jobs) {
+        for (Runnable cancel : jobs) {
             try {
-                job.cancel().get();
-            } catch (Exception e) {
-                LOG.warn("could not cancel job {}: {}", job.getJobID(), e.toString());
+                cancel.run();
+            } catch (RuntimeException e) {
+                LOG.warn("could not cancel a job: {}", e.toString());
             }
         }
         jobs.clear();
         if (flink != null) {
             flink.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         if (registry != null) {
             registry.close();

@@ -25,7 +25,7 @@ public final class Matchstream {
             "  help       this text",
             "",
             "local/demo flags: [--data-dir DIR (default .matchstream/data)] [--kafka-port 9092] [--registry-port 8085]",
-            "                  [--flink-port 8081] [--no-jobs]");
+            "                  [--flink-port 8081] [--flink mini|standalone] [--no-jobs]");
 
     private Matchstream() {}
 
@@ -77,14 +77,21 @@ public final class Matchstream {
                 flags.getInt("registry-port", defaults.registry()),
                 flags.getInt("flink-port", defaults.flink()));
         boolean runJobs = !flags.has("no-jobs");
+        String flinkMode = flags.get("flink", "mini");
+        if (!flinkMode.equals("mini") && !flinkMode.equals("standalone")) {
+            throw new UsageException("--flink must be mini (a MiniCluster in this process) or standalone (a real cluster)");
+        }
         flags.rejectUnknown();
         out.println("starting the local stack (data in " + dataDir.toAbsolutePath() + ") ...");
-        LocalStack stack = new LocalStack(dataDir, ports, runJobs).start();
+        LocalStack stack = new LocalStack(dataDir, ports, runJobs, flinkMode.equals("standalone")).start();
         out.println("  Kafka broker     " + stack.bootstrapServers());
         out.println("  schema registry  " + stack.registryUrl());
         out.println("  Flink web UI     " + stack.flinkUrl());
         out.println("  data directory   " + stack.dataDir());
-        out.println("  jobs running     " + stack.jobs().size() + (runJobs ? " (ingest)" : ""));
+        out.println("  Flink            " + (flinkMode.equals("standalone")
+                ? "standalone cluster (JobManager and TaskManager processes; jobs submitted as jars over REST)"
+                : "MiniCluster in this process"));
+        out.println("  jobs running     " + stack.runningJobs() + (runJobs ? " (ingest)" : ""));
         return stack;
     }
 

@@ -33,7 +33,7 @@ class LocalStackTest {
         LocalStack.Ports ports = new LocalStack.Ports(0, 0, 0);
         String alice = "alice";
         int swipeSchemaId;
-        try (LocalStack stack = new LocalStack(dataDir, ports, true).start()) {
+        try (LocalStack stack = new LocalStack(dataDir, ports, true, false).start()) {
             assertTopicsAsDeclared(stack.bootstrapServers());
             PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, alice,
                     DemoCommand.swipe(alice, "bob", "like", Instant.now()), quiet());
@@ -45,7 +45,7 @@ class LocalStackTest {
         }
 
         // Same data directory, fresh ports: the broker, the registry and the job pick up where they were.
-        try (LocalStack stack = new LocalStack(dataDir, ports, true).start()) {
+        try (LocalStack stack = new LocalStack(dataDir, ports, true, false).start()) {
             SchemaRegistryClient registry = new SchemaRegistryClient(stack.registryUrl());
             assertThat(registry.latest(Topics.SWIPES.valueSubject()).get("id").asInt()).isEqualTo(swipeSchemaId);
             PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, "carol",
@@ -54,6 +54,20 @@ class LocalStackTest {
             assertThat(swipes).extracting(n -> n.at("/value/swiperId").asText()).containsExactlyInAnyOrder(alice, "carol");
             Thread.sleep(2500);
             assertThat(tailAll(stack, Topics.SWIPES.name())).as("the resumed job repeats nothing").hasSize(2);
+        }
+    }
+
+    @Test
+    void theIngestJarRunsOnARealStandaloneFlinkCluster() throws Exception {
+        // JobManager and TaskManager in their own JVMs; the job arrives as ingest-job-*-flink.jar over REST.
+        try (LocalStack stack = new LocalStack(dataDir, new LocalStack.Ports(0, 0, 0), true, true).start()) {
+            PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, "dora",
+                    DemoCommand.swipe("dora", "eli", "block", Instant.now()), quiet());
+            PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, "dora",
+                    DemoCommand.swipe("dora", "eli", "wink", Instant.now()), quiet());
+            assertThat(tail(stack, Topics.SWIPES.name(), 1).get(0).at("/value/action").asText()).isEqualTo("BLOCK");
+            assertThat(tail(stack, Topics.DEAD_LETTERS.name(), 1).get(0).at("/value/reasonCode").asText())
+                    .isEqualTo("unknown_action");
         }
     }
 
