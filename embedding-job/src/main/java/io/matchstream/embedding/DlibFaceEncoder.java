@@ -1,0 +1,162 @@
+package io.matchstream.embedding;
+
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The default encoder: dlib's ResNet-29 face descriptor (128-d, 150 x 150 RGB input), with the weights
+ * face-api ships, converted to TorchScript by {@code models/setup.sh} and run on libtorch through DJL.
+ *
+ * <p>Inputs are face crops; each is prepared exactly as face-api prepares it ({@link FaceInput}), so a
+ * vector equals face-api's descriptor for the same crop. Vectors are returned as the network gives them
+ * (not L2-normalised); dlib compares them by Euclidean distance, about 0.6 separating two people.
+ *
+ * <p>Thread-safe: calls to {@link #encode} are serialised, as a DJL predictor is not thread-safe.
+ */
+public final class DlibFaceEncoder implements ImageEncoder {
+
+    public static final String ENCODER_ID = "dlib-resnet29-face-v1";
+    public static final int DIMENSION = 128;
+    /** Larger inputs are split into batches of this many crops, bounding native memory per call. */
+    static final int MAX_BATCH = 32;
+
+    private final ZooModel<NDList, NDList> model;
+    private final Predictor<NDList, NDList> predictor;
+    private final String weightsSha256;
+    private boolean closed;
+
+    private DlibFaceEncoder(ZooModel<NDList, NDList> model, String weightsSha256) {
+        this.model = model;
+        this.predictor = model.newPredictor();
+        this.weightsSha256 = weightsSha256;
+    }
+
+    public static DlibFaceEncoder open(EmbeddingConfig config) {
+        return open(config.faceModel());
+    }
+
+    /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
+    public static DlibFaceEncoder open(Path modelFile) {
+        if (!Files.isRegularFile(modelFile)) {
+            throw new EncodingException("face model not found at " + modelFile + ": run models/setup.sh"
+                    + " (or point --face-model / MATCHSTREAM_FACE_MODEL at its face_recognition.pt)");
+        }
+        DjlCache.configure();
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(modelFile.toAbsolutePath().getParent())
+                .optModelName(modelName(modelFile))
+                .optEngine("PyTorch")
+                .optTranslator(new NoopTranslator())
+                .build();
+        try {
+            return new DlibFaceEncoder(criteria.loadModel(), sha256(modelFile));
+        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
+            throw new EncodingException("cannot load face model " + modelFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized float[][] encode(List<BufferedImage> faces) {
+        if (closed) {
+            throw new IllegalStateException("encoder is closed");
+        }
+        float[][] vectors = new float[faces.size()][];
+        for (int start = 0; start < faces.size(); start += MAX_BATCH) {
+            List<BufferedImage> batch = faces.subList(start, Math.min(faces.size(), start + MAX_BATCH));
+            float[] flat = encodeBatch(batch);
+            for (int i = 0; i < batch.size(); i++) {
+                float[] vector = new float[DIMENSION];
+                System.arraycopy(flat, i * DIMENSION, vector, 0, DIMENSION);
+                vectors[start + i] = vector;
+            }
+        }
+        return vectors;
+    }
+
+    private float[] encodeBatch(List<BufferedImage> batch) {
+        float[] input = new float[batch.size() * FaceInput.VALUES];
+        for (int i = 0; i < batch.size(); i++) {
+            FaceInput.writeChw(batch.get(i), input, i * FaceInput.VALUES);
+        }
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDList inputs = new NDList(manager.create(input, new Shape(batch.size(), 3, FaceInput.SIDE, FaceInput.SIDE)));
+            NDList outputs = predictor.predict(inputs);
+            try {
+                float[] flat = outputs.singletonOrThrow().toFloatArray();
+                if (flat.length != batch.size() * DIMENSION) {
+                    throw new EncodingException("face model returned " + outputs.singletonOrThrow().getShape()
+                            + " for " + batch.size() + " faces; expected (" + batch.size() + ", " + DIMENSION + ")");
+                }
+                return flat;
+            } finally {
+                outputs.close();
+            }
+        } catch (TranslateException e) {
+            throw new EncodingException("face model failed on a batch of " + batch.size() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int dimension() {
+        return DIMENSION;
+    }
+
+    @Override
+    public String encoderId() {
+        return ENCODER_ID;
+    }
+
+    @Override
+    public String weightsSha256() {
+        return weightsSha256;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            predictor.close();
+            model.close();
+        }
+    }
+
+    /** DJL's PyTorch engine loads {@code <dir>/<name>.pt}. */
+    private static String modelName(Path modelFile) {
+        String file = modelFile.getFileName().toString();
+        if (!file.endsWith(".pt")) {
+            throw new EncodingException("face model must be a TorchScript .pt file, got " + modelFile);
+        }
+        return file.substring(0, file.length() - ".pt".length());
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Fetches, verifies and converts the pretrained weights of the embedding job's default face encoder.
+#
+# Everything lands in a cache outside the source tree (MATCHSTREAM_MODELS_DIR, default
+# ~/.cache/matchstream/models); nothing is downloaded when the job runs. Idempotent: a second run
+# only re-checks the checksums (about a second).
+#
+#   face-api-1.7.15/          @vladmandic/face-api 1.7.15 from npm (MIT; dlib's weights are public domain)
+#   face_recognition.pt       dlib ResNet-29 face descriptor as TorchScript: N x 3 x 150 x 150 RGB 0..255 -> N x 128
+set -euo pipefail
+
+FACE_API_VERSION=1.7.15
+FACE_API_TGZ_SHA256=0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031
+declare -A WEIGHT_SHA256=(
+  [face_recognition_model-weights_manifest.json]=cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b
+  [face_recognition_model.bin]=b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589
+)
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+MODELS_DIR="${MATCHSTREAM_MODELS_DIR:-$HOME/.cache/matchstream/models}"
+FACE_API_DIR="$MODELS_DIR/face-api-$FACE_API_VERSION"
+FACE_MODEL="$MODELS_DIR/face_recognition.pt"
+# Debian's interpreter: apt installs torch there, where a pyenv or venv python would not see it.
+PYTHON=/usr/bin/python3
+TORCH_VERSION=""
+
+log() { echo "setup: $*" >&2; }
+die() { echo "setup: $*" >&2; exit 1; }
+
+check_sha256() { # file expected
+  local actual
+  actual="$(sha256sum "$1" | cut -d' ' -f1)"
+  [[ "$actual" == "$2" ]] || die "checksum mismatch for $1: expected $2, got $actual"
+}
+
+install_python_packages() {
+  if [[ -x "$PYTHON" ]] && TORCH_VERSION="$("$PYTHON" -c 'import torch, numpy; print(torch.__version__)' 2>/dev/null)"; then
+    return
+  fi
+  command -v apt-get >/dev/null || die "need $PYTHON with torch and numpy (Debian: python3-torch python3-numpy)"
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  local policy
+  policy="$(apt-cache policy python3-torch 2>/dev/null || true)"
+  if [[ "$policy" != *"Candidate: "[0-9]* ]]; then
+    log "apt package lists are empty or stale: apt-get update"
+    $sudo apt-get update -qq
+  fi
+  log "installing python3-torch python3-numpy with apt (about 1 minute)"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-torch python3-numpy >/dev/null
+  TORCH_VERSION="$("$PYTHON" -c 'import torch, numpy; print(torch.__version__)')" \
+    || die "python3-torch installed but '$PYTHON -c \"import torch\"' fails"
+}
+
+fetch_face_api() {
+  if [[ -f "$FACE_API_DIR/package.json" ]]; then
+    return
+  fi
+  command -v npm >/dev/null || die "npm not found; install Node.js 18+ with npm"
+  local tmp
+  tmp="$(mktemp -d "$MODELS_DIR/.fetch.XXXXXX")"
+  log "fetching @vladmandic/face-api@$FACE_API_VERSION from npm"
+  (cd "$tmp" && npm pack --silent "@vladmandic/face-api@$FACE_API_VERSION" >/dev/null)
+  check_sha256 "$tmp/vladmandic-face-api-$FACE_API_VERSION.tgz" "$FACE_API_TGZ_SHA256"
+  tar -xzf "$tmp/vladmandic-face-api-$FACE_API_VERSION.tgz" -C "$tmp"
+  rm -rf "$FACE_API_DIR"
+  mv "$tmp/package" "$FACE_API_DIR"
+  rm -rf "$tmp"
+}
+
+convert_face_recognition() {
+  # The stamp names the inputs of the conversion; a changed converter or torch rebuilds the model.
+  local stamp
+  stamp="$(cat "$HERE/convert_face_recognition.py" | sha256sum | cut -d' ' -f1) ${WEIGHT_SHA256[face_recognition_model.bin]} torch-$TORCH_VERSION"
+  if [[ -f "$FACE_MODEL" && "$(cat "$FACE_MODEL.stamp" 2>/dev/null)" == "$stamp" ]]; then
+    return
+  fi
+  log "converting face recognition weights to TorchScript"
+  "$PYTHON" "$HERE/convert_face_recognition.py" "$FACE_API_DIR/model" "$FACE_MODEL" >/dev/null
+  echo "$stamp" > "$FACE_MODEL.stamp"
+}
+
+mkdir -p "$MODELS_DIR"
+install_python_packages
+fetch_face_api
+for file in "${!WEIGHT_SHA256[@]}"; do
+  check_sha256 "$FACE_API_DIR/model/$file" "${WEIGHT_SHA256[$file]}"
+done
+convert_face_recognition
+
+echo "face-api package:  $FACE_API_DIR"
+echo "face encoder:      $FACE_MODEL ($(sha256sum "$FACE_MODEL" | cut -d' ' -f1))"
+if [[ "$FACE_MODEL" != "$HOME/.cache/matchstream/models/face_recognition.pt" ]]; then
+  echo "not the default location: export MATCHSTREAM_FACE_MODEL=$FACE_MODEL (or pass --face-model)"
+fi
