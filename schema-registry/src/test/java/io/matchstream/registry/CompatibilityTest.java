@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CompatibilityTest {
     @TempDir
     static Path dataDir;
+    static RunningRegistry registry;
     static EmbeddedKafkaBroker broker;
     static SchemaRegistryServer server;
     static RestCalls rest;
@@ -30,18 +31,16 @@ class CompatibilityTest {
 
     @BeforeAll
     static void startRegistry() {
-        broker = new EmbeddedKafkaBroker(dataDir, 0).start();
-        server = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
+        registry = RunningRegistry.start(dataDir);
+        broker = registry.broker;
+        server = registry.server;
         rest = new RestCalls(server.url());
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (registry != null) {
+            registry.close();
         }
     }
 

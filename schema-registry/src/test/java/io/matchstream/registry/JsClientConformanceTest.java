@@ -29,6 +29,7 @@ class JsClientConformanceTest {
 
     @TempDir
     static Path dataDir;
+    static RunningRegistry registry;
     static EmbeddedKafkaBroker broker;
     static SchemaRegistryServer server;
 
@@ -42,17 +43,15 @@ class JsClientConformanceTest {
 
     @BeforeAll
     static void startRegistry() {
-        broker = new EmbeddedKafkaBroker(dataDir, 0).start();
-        server = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
+        registry = RunningRegistry.start(dataDir);
+        broker = registry.broker;
+        server = registry.server;
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (registry != null) {
+            registry.close();
         }
     }
 

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SchemaRegistryRestTest {
     @TempDir
     static Path dataDir;
+    static RunningRegistry registry;
     static EmbeddedKafkaBroker broker;
     static SchemaRegistryServer server;
     static RestCalls rest;
@@ -32,18 +33,16 @@ class SchemaRegistryRestTest {
 
     @BeforeAll
     static void startRegistry() {
-        broker = new EmbeddedKafkaBroker(dataDir, 0).start();
-        server = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
+        registry = RunningRegistry.start(dataDir);
+        broker = registry.broker;
+        server = registry.server;
         rest = new RestCalls(server.url());
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (registry != null) {
+            registry.close();
         }
     }
 

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SerdeRoundTripTest {
     @TempDir
     static Path dataDir;
+    static RunningRegistry registry;
     static EmbeddedKafkaBroker broker;
     static SchemaRegistryServer server;
     static SchemaRegistryClient client;
@@ -38,18 +39,16 @@ class SerdeRoundTripTest {
 
     @BeforeAll
     static void startRegistry() {
-        broker = new EmbeddedKafkaBroker(dataDir, 0).start();
-        server = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
+        registry = RunningRegistry.start(dataDir);
+        broker = registry.broker;
+        server = registry.server;
         client = new SchemaRegistryClient(server.url());
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (registry != null) {
+            registry.close();
         }
     }
 
