@@ -5,11 +5,11 @@ import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.events.RawSwipe;
 import io.matchstream.ingest.IngestConfig;
 import io.matchstream.ingest.IngestJob;
-import io.matchstream.ingest.JobEnvironment;
-import io.matchstream.ingest.Outgoing;
 import io.matchstream.registry.RegistryConfig;
 import io.matchstream.registry.SchemaRegistryServer;
 import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.flink.JobEnvironment;
+import io.matchstream.schemas.flink.Outgoing;
 import io.matchstream.schemas.wire.AvroSerializer;
 import io.matchstream.schemas.wire.SchemaRegistryClient;
 import java.io.PrintStream;
@@ -183,7 +183,7 @@ final class IngestBench {
                 .setDeserializer(new ToTopic(PASSTHROUGH_OUT))
                 .build();
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(
-                JobEnvironment.configuration(config, null, flink.clientConfiguration()));
+                JobEnvironment.configuration(config.jobSettings(), null, flink.clientConfiguration()));
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "bench bytes")
                 .sinkTo(IngestJob.kafkaSink(config.with("transactional-id-prefix", "bench-passthrough")));
         try (HeapSampler heap = new HeapSampler()) {
@@ -206,7 +206,7 @@ final class IngestBench {
                 .setDeserializer(new ToTopic(out))
                 .build();
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(
-                JobEnvironment.configuration(config, null, flink.clientConfiguration()));
+                JobEnvironment.configuration(config.jobSettings(), null, flink.clientConfiguration()));
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "bench bytes")
                 .keyBy(o -> new String(o.value, java.nio.charset.StandardCharsets.ISO_8859_1))
                 .process(new BareDedup(config.dedupTtl()))

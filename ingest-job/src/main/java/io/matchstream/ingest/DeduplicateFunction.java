@@ -1,5 +1,6 @@
 package io.matchstream.ingest;
 
+import io.matchstream.schemas.flink.Outgoing;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;

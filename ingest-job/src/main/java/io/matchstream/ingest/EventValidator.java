@@ -13,6 +13,8 @@ import io.matchstream.events.Swipe;
 import io.matchstream.events.SwipeAction;
 import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.flink.Outgoing;
+import io.matchstream.schemas.flink.RawEvent;
 import io.matchstream.schemas.wire.AvroDeserializer;
 import io.matchstream.schemas.wire.AvroSerializer;
 import io.matchstream.schemas.wire.SchemaRegistry;

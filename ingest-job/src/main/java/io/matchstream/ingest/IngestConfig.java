@@ -1,5 +1,6 @@
 package io.matchstream.ingest;
 
+import io.matchstream.schemas.flink.JobEnvironment;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.HashMap;
@@ -75,6 +76,12 @@ public record IngestConfig(
             throw new IllegalArgumentException("--transaction-timeout-min must stay below the broker's 15 min maximum");
         }
         return config;
+    }
+
+    /** What the shared job environment needs of this configuration. */
+    public io.matchstream.schemas.flink.JobEnvironment.Settings jobSettings() {
+        return new io.matchstream.schemas.flink.JobEnvironment.Settings(JOB_NAME, parallelism, checkpointInterval,
+                checkpointDir, stateBackend);
     }
 
     /** This configuration as flags, so that {@link #with} can change one and validate the result again. */

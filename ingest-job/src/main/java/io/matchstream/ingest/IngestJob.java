@@ -1,21 +1,22 @@
 package io.matchstream.ingest;
 
-import io.matchstream.schemas.wire.RegistryConnector;
 import io.matchstream.schemas.Topics;
-import java.util.Properties;
+import io.matchstream.schemas.flink.JobEnvironment;
+import io.matchstream.schemas.flink.KafkaIo;
+import io.matchstream.schemas.flink.Outgoing;
+import io.matchstream.schemas.flink.RawEvent;
+import io.matchstream.schemas.wire.RegistryConnector;
+import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * Raw profile uploads, swipes and deletions in; validated, de-duplicated events out, exactly once; every
@@ -44,7 +45,7 @@ public class IngestJob {
     public static void main(String[] args) throws Exception {
         IngestConfig config = IngestConfig.fromArgs(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                JobEnvironment.configuration(config, null));
+                JobEnvironment.configuration(config.jobSettings(), null));
         onKafka(config).build(env);
         env.execute(IngestConfig.JOB_NAME);
     }
@@ -71,37 +72,18 @@ public class IngestJob {
      */
     public JobClient start(Configuration clientConfiguration, String restoreFrom) throws Exception {
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(
-                JobEnvironment.configuration(config, restoreFrom, clientConfiguration));
+                JobEnvironment.configuration(config.jobSettings(), restoreFrom, clientConfiguration));
         build(env);
         return env.executeAsync(IngestConfig.JOB_NAME);
     }
 
     static KafkaSource<RawEvent> kafkaSource(IngestConfig config) {
-        return KafkaSource.<RawEvent>builder()
-                .setBootstrapServers(config.bootstrapServers())
-                .setTopics(Topics.RAW_PROFILE_UPLOADS.name(), Topics.RAW_SWIPES.name(), Topics.RAW_PROFILE_DELETIONS.name())
-                .setGroupId(config.groupId())
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new RawEventDeserializationSchema())
-                .setProperty("isolation.level", "read_committed")
-                .setProperty("max.partition.fetch.bytes", Integer.toString(Topics.MAX_RECORD_BYTES))
-                .setProperty("partition.discovery.interval.ms", "60000")
-                .build();
+        return KafkaIo.rawSource(config.bootstrapServers(), config.groupId(), List.of(
+                Topics.RAW_PROFILE_UPLOADS.name(), Topics.RAW_SWIPES.name(), Topics.RAW_PROFILE_DELETIONS.name()));
     }
 
     public static KafkaSink<Outgoing> kafkaSink(IngestConfig config) {
-        Properties producer = new Properties();
-        producer.setProperty("transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()));
-        producer.setProperty("max.request.size", Integer.toString(Topics.MAX_RECORD_BYTES + 1024 * 1024));
-        producer.setProperty("linger.ms", "5");
-        producer.setProperty("batch.size", Integer.toString(256 * 1024));
-        producer.setProperty("compression.type", config.compression());
-        return KafkaSink.<Outgoing>builder()
-                .setBootstrapServers(config.bootstrapServers())
-                .setRecordSerializer(new OutgoingSerializationSchema())
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(config.transactionalIdPrefix())
-                .setKafkaProducerConfig(producer)
-                .build();
+        return KafkaIo.exactlyOnceSink(config.bootstrapServers(), config.transactionalIdPrefix(),
+                config.transactionTimeout(), config.compression());
     }
 }

@@ -1,5 +1,7 @@
 package io.matchstream.ingest;
 
+import io.matchstream.schemas.flink.Outgoing;
+import io.matchstream.schemas.flink.RawEvent;
 import io.matchstream.schemas.wire.RegistryConnector;
 import java.time.Clock;
 import org.apache.flink.api.common.functions.OpenContext;

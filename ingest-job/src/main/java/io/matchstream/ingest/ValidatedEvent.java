@@ -1,5 +1,7 @@
 package io.matchstream.ingest;
 
+import io.matchstream.schemas.flink.Outgoing;
+
 /**
  * A valid event, already encoded for its clean topic(s), keyed for de-duplication. Encoding before the
  * keyBy keeps the shuffled record to a few byte arrays.

@@ -2,6 +2,7 @@ package io.matchstream.ingest;
 
 import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.flink.Outgoing;
 import java.io.IOException;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfig;

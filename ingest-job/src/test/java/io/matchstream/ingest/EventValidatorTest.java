@@ -2,7 +2,6 @@ package io.matchstream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.matchstream.events.DeadLetter;
 import io.matchstream.events.Gender;
 import io.matchstream.events.PhotoFormat;
@@ -11,6 +10,8 @@ import io.matchstream.events.ProfileUpload;
 import io.matchstream.events.Swipe;
 import io.matchstream.events.SwipeAction;
 import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.flink.Outgoing;
+import io.matchstream.schemas.flink.RawEvent;
 import io.matchstream.schemas.wire.InMemorySchemaRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -1,11 +1,12 @@
 package io.matchstream.ingest;
 
-import io.matchstream.schemas.wire.RegistryConnector;
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.matchstream.events.DeadLetter;
 import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.flink.Outgoing;
+import io.matchstream.schemas.flink.RawEvent;
 import io.matchstream.schemas.wire.InMemorySchemaRegistry;
+import io.matchstream.schemas.wire.RegistryConnector;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;

@@ -1,4 +1,4 @@
-package io.matchstream.ingest;
+package io.matchstream.schemas.flink;
 
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,4 +1,4 @@
-package io.matchstream.ingest;
+package io.matchstream.schemas.flink;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;

@@ -1,4 +1,4 @@
-package io.matchstream.ingest;
+package io.matchstream.schemas.flink;
 
 /** A record ready for the sink: target topic and wire-format bytes. A null value is a tombstone. */
 public class Outgoing {

@@ -1,4 +1,4 @@
-package io.matchstream.ingest;
+package io.matchstream.schemas.flink;
 
 /** One input record exactly as Kafka delivered it, with its position, before anything is decoded. */
 public class RawEvent {

@@ -1,0 +1,51 @@
+package io.matchstream.schemas.flink;
+
+import io.matchstream.schemas.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** The Kafka source and sink every matchstream job uses: whole records in, routed wire-format records out, exactly once. */
+public final class KafkaIo {
+    private KafkaIo() {}
+
+    /** Every record of the topics, whole and with its position, from the group's committed offsets (else the start). */
+    public static KafkaSource<RawEvent> rawSource(String bootstrapServers, String groupId, List<String> topics) {
+        return KafkaSource.<RawEvent>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(topics)
+                .setGroupId(groupId)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawEventDeserializationSchema())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("max.partition.fetch.bytes", Integer.toString(Topics.MAX_RECORD_BYTES))
+                .setProperty("partition.discovery.interval.ms", "60000")
+                .build();
+    }
+
+    /**
+     * A transactional sink that writes each {@link Outgoing} to its own topic. The transaction timeout must
+     * stay below the broker's transaction.max.timeout.ms (15 min by default), or the sink restarts forever.
+     */
+    public static KafkaSink<Outgoing> exactlyOnceSink(String bootstrapServers, String transactionalIdPrefix,
+            Duration transactionTimeout, String compression) {
+        Properties producer = new Properties();
+        producer.setProperty("transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()));
+        producer.setProperty("max.request.size", Integer.toString(Topics.MAX_RECORD_BYTES + 1024 * 1024));
+        producer.setProperty("linger.ms", "5");
+        producer.setProperty("batch.size", Integer.toString(256 * 1024));
+        producer.setProperty("compression.type", compression);
+        return KafkaSink.<Outgoing>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new OutgoingSerializationSchema())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setKafkaProducerConfig(producer)
+                .build();
+    }
+}
