@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates embedding-job/src/test/resources/face-reference/ (face crops + face-api's descriptors)
-# with face-api's own TF.js implementation. A developer tool, not part of the build: the committed
-# output is what DlibFaceEncoderTest checks against. Needs models/setup.sh to have run, Node.js with npm,
-# and python3-skimage (for its astronaut.png; installed with apt if missing). Takes about 2 minutes.
+# Regenerates embedding-job/src/test/resources/face-reference/ (face crops + face-api's descriptors; demo
+# photos as PNG + face-api's TinyFaceDetector detections) with face-api's own TF.js implementation. A
+# developer tool, not part of the build: the committed output is what DlibFaceEncoderTest and
+# FaceDetectorTest check against. Needs models/setup.sh to have run, Node.js with npm,
+# and python3-skimage (for its astronaut.png; installed with apt if missing). Takes about 2.5 minutes.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,4 +28,6 @@ if [[ ! -d "$TOOL_DIR/node_modules/@tensorflow/tfjs" ]]; then
 fi
 rm -rf "$OUT_DIR"
 node "$HERE/face_reference.js" "$TOOL_DIR" "$FACE_API_DIR/model" "$OUT_DIR" \
+  "$FACE_API_DIR"/demo/sample{1,2,3,4,5,6}.jpg "$ASTRONAUT" 2>&1 | grep -v -e '^=*$' -e 'tfjs-node' -e 'Hi, looks like'
+node "$HERE/detector_reference.js" "$TOOL_DIR" "$FACE_API_DIR/model" "$OUT_DIR" \
   "$FACE_API_DIR"/demo/sample{1,2,3,4,5,6}.jpg "$ASTRONAUT" 2>&1 | grep -v -e '^=*$' -e 'tfjs-node' -e 'Hi, looks like'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches, verifies and converts the pretrained weights of the embedding job's default face encoder.
+# Fetches, verifies and converts the pretrained weights of the embedding job's face encoder and detector.
 #
 # Everything lands in a cache outside the source tree (MATCHSTREAM_MODELS_DIR, default
 # ~/.cache/matchstream/models); nothing is downloaded when the job runs. Idempotent: a second run
@@ -7,6 +7,7 @@
 #
 #   face-api-1.7.15/          @vladmandic/face-api 1.7.15 from npm (MIT; dlib's weights are public domain)
 #   face_recognition.pt       dlib ResNet-29 face descriptor as TorchScript: N x 3 x 150 x 150 RGB 0..255 -> N x 128
+#   tiny_face_detector.pt     face-api's TinyFaceDetector as TorchScript: N x 3 x S x S RGB 0..255 -> N x S/32 x S/32 x 5 x 5
 set -euo pipefail
 
 FACE_API_VERSION=1.7.15
@@ -14,12 +15,15 @@ FACE_API_TGZ_SHA256=0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509
 declare -A WEIGHT_SHA256=(
   [face_recognition_model-weights_manifest.json]=cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b
   [face_recognition_model.bin]=b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589
+  [tiny_face_detector_model-weights_manifest.json]=5d1af4849ac48d5b985f4a9b16010c512353ddd6fcc63d50fd0bc9e9e64296e5
+  [tiny_face_detector_model.bin]=b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871
 )
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MODELS_DIR="${MATCHSTREAM_MODELS_DIR:-$HOME/.cache/matchstream/models}"
 FACE_API_DIR="$MODELS_DIR/face-api-$FACE_API_VERSION"
 FACE_MODEL="$MODELS_DIR/face_recognition.pt"
+FACE_DETECTOR="$MODELS_DIR/tiny_face_detector.pt"
 # Debian's interpreter: apt installs torch there, where a pyenv or venv python would not see it.
 PYTHON=/usr/bin/python3
 TORCH_VERSION=""
@@ -80,6 +84,17 @@ convert_face_recognition() {
   echo "$stamp" > "$FACE_MODEL.stamp"
 }
 
+convert_tiny_face_detector() {
+  local stamp
+  stamp="$(cat "$HERE/convert_tiny_face_detector.py" | sha256sum | cut -d' ' -f1) ${WEIGHT_SHA256[tiny_face_detector_model.bin]} torch-$TORCH_VERSION"
+  if [[ -f "$FACE_DETECTOR" && "$(cat "$FACE_DETECTOR.stamp" 2>/dev/null)" == "$stamp" ]]; then
+    return
+  fi
+  log "converting tiny face detector weights to TorchScript"
+  "$PYTHON" "$HERE/convert_tiny_face_detector.py" "$FACE_API_DIR/model" "$FACE_DETECTOR" >/dev/null
+  echo "$stamp" > "$FACE_DETECTOR.stamp"
+}
+
 mkdir -p "$MODELS_DIR"
 install_python_packages
 fetch_face_api
@@ -87,9 +102,12 @@ for file in "${!WEIGHT_SHA256[@]}"; do
   check_sha256 "$FACE_API_DIR/model/$file" "${WEIGHT_SHA256[$file]}"
 done
 convert_face_recognition
+convert_tiny_face_detector
 
 echo "face-api package:  $FACE_API_DIR"
 echo "face encoder:      $FACE_MODEL ($(sha256sum "$FACE_MODEL" | cut -d' ' -f1))"
-if [[ "$FACE_MODEL" != "$HOME/.cache/matchstream/models/face_recognition.pt" ]]; then
-  echo "not the default location: export MATCHSTREAM_FACE_MODEL=$FACE_MODEL (or pass --face-model)"
+echo "face detector:     $FACE_DETECTOR ($(sha256sum "$FACE_DETECTOR" | cut -d' ' -f1))"
+if [[ "$MODELS_DIR" != "$HOME/.cache/matchstream/models" ]]; then
+  echo "not the default location: export MATCHSTREAM_FACE_MODEL=$FACE_MODEL MATCHSTREAM_FACE_DETECTOR=$FACE_DETECTOR"
+  echo "(or pass --face-model / --face-detector)"
 fi

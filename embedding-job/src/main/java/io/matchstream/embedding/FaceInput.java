@@ -3,11 +3,14 @@ package io.matchstream.embedding;
 import java.awt.image.BufferedImage;
 
 /**
- * face-api's input preparation for its face recognition net, reproduced exactly so that the Java
- * vectors equal the TF.js reference: the crop is padded with black to a square (the larger half of the
- * padding after the image, as {@code padToSquare(img, true)} does), then resized to {@link #SIDE} x
- * {@link #SIDE} with TF's {@code resizeBilinear(alignCorners=false, halfPixelCenters=false)}. Values
- * stay in 0..255; the mean subtraction and scaling live inside the TorchScript model.
+ * face-api's input preparation, reproduced exactly so that the Java results equal the TF.js reference:
+ * the image is padded with black to a square, then resized to the net's input side with TF's
+ * {@code resizeBilinear(alignCorners=false, halfPixelCenters=false)}. Values stay in 0..255; mean
+ * subtraction and scaling live inside the TorchScript models.
+ *
+ * <p>The face recognition net pads centred (the larger half of the padding after the image, as
+ * {@code padToSquare(img, true)} does) to {@link #SIDE} x {@link #SIDE}; the tiny face detector pads only
+ * after the image (bottom or right, {@code toBatchTensor(size, false)}).
  */
 final class FaceInput {
 
@@ -17,55 +20,72 @@ final class FaceInput {
     private FaceInput() {
     }
 
-    /** Writes the image as RGB planes (C x H x W) of {@link #VALUES} floats at {@code offset}. */
+    /** Writes a face crop for the recognition net as RGB planes (C x H x W) of {@link #VALUES} floats at {@code offset}. */
     static void writeChw(BufferedImage image, float[] out, int offset) {
+        writeSquareChw(image, SIDE, true, out, offset);
+    }
+
+    /**
+     * Writes the image padded to a square and resized to {@code size} x {@code size} as RGB planes
+     * (3 x size x size floats at {@code offset}); {@code centred} splits the padding around the image.
+     */
+    static void writeSquareChw(BufferedImage image, int size, boolean centred, float[] out, int offset) {
         int width = image.getWidth();
         int height = image.getHeight();
         int side = Math.max(width, height);
         int diff = side - Math.min(width, height);
-        int before = diff - (int) Math.round(diff * 0.5); // JS Math.round: halves go up, so "after" gets them
+        // JS Math.round: halves go up, so "after" gets them
+        int before = centred ? diff - (int) Math.round(diff * 0.5) : 0;
         int left = width < height ? before : 0;
         int top = height < width ? before : 0;
 
-        // The padded square as RGB planes.
-        float[] square = new float[3 * side * side];
         int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
-        int plane = side * side;
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int p = argb[y * width + x];
-                int at = (y + top) * side + x + left;
-                square[at] = (p >> 16) & 0xff;
-                square[plane + at] = (p >> 8) & 0xff;
-                square[2 * plane + at] = p & 0xff;
+        int plane = size * size;
+        if (side == size) {
+            for (int r = 0; r < size; r++) {
+                for (int c = 0; c < size; c++) {
+                    int p = padded(argb, width, height, c - left, r - top);
+                    for (int ch = 0; ch < 3; ch++) {
+                        out[offset + ch * plane + r * size + c] = channel(p, ch);
+                    }
+                }
             }
-        }
-        if (side == SIDE) {
-            System.arraycopy(square, 0, out, offset, VALUES);
             return;
         }
-        double scale = (double) side / SIDE;
-        for (int r = 0; r < SIDE; r++) {
+        double scale = (double) side / size;
+        for (int r = 0; r < size; r++) {
             double sourceRow = r * scale;
             int r0 = (int) Math.floor(sourceRow);
             int r1 = Math.min(side - 1, (int) Math.ceil(sourceRow));
             double rowFraction = sourceRow - r0;
-            for (int c = 0; c < SIDE; c++) {
+            for (int c = 0; c < size; c++) {
                 double sourceCol = c * scale;
                 int c0 = (int) Math.floor(sourceCol);
                 int c1 = Math.min(side - 1, (int) Math.ceil(sourceCol));
                 double colFraction = sourceCol - c0;
+                int pTopLeft = padded(argb, width, height, c0 - left, r0 - top);
+                int pTopRight = padded(argb, width, height, c1 - left, r0 - top);
+                int pBottomLeft = padded(argb, width, height, c0 - left, r1 - top);
+                int pBottomRight = padded(argb, width, height, c1 - left, r1 - top);
                 for (int ch = 0; ch < 3; ch++) {
-                    int base = ch * plane;
-                    double topLeft = square[base + r0 * side + c0];
-                    double topRight = square[base + r0 * side + c1];
-                    double bottomLeft = square[base + r1 * side + c0];
-                    double bottomRight = square[base + r1 * side + c1];
+                    double topLeft = channel(pTopLeft, ch);
+                    double topRight = channel(pTopRight, ch);
+                    double bottomLeft = channel(pBottomLeft, ch);
+                    double bottomRight = channel(pBottomRight, ch);
                     double upper = topLeft + (topRight - topLeft) * colFraction;
                     double lower = bottomLeft + (bottomRight - bottomLeft) * colFraction;
-                    out[offset + ch * SIDE * SIDE + r * SIDE + c] = (float) (upper + (lower - upper) * rowFraction);
+                    out[offset + ch * plane + r * size + c] = (float) (upper + (lower - upper) * rowFraction);
                 }
             }
         }
+    }
+
+    /** The pixel at (x, y) of the image, black in the padding around it. */
+    private static int padded(int[] argb, int width, int height, int x, int y) {
+        return x < 0 || y < 0 || x >= width || y >= height ? 0 : argb[y * width + x];
+    }
+
+    private static float channel(int argb, int channel) {
+        return (argb >> (16 - 8 * channel)) & 0xff;
     }
 }

@@ -1,0 +1,179 @@
+package io.matchstream.embedding;
+
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * face-api's TinyFaceDetector (a YOLOv2-style net with separable convolutions; the weights face-api
+ * ships, converted to TorchScript by {@code models/setup.sh}) run on libtorch through DJL.
+ *
+ * <p>Everything around the net follows face-api's {@code TinyYolov2Base.detect} so that the boxes equal
+ * face-api's: the image is padded to a square at the bottom or right and resized bilinearly to the input
+ * side ({@link FaceInput}); each cell of the {@code side / 32} grid has 5 anchors, each with
+ * {@code [tx, ty, tw, th, score]}; score = sigmoid, centre = (cell + sigmoid(t)) / grid, size =
+ * exp(t) * anchor / grid, both corrected for the padding; boxes scoring above the threshold go through
+ * greedy non-maximum suppression at IoU 0.4.
+ *
+ * <p>Thread-safe: calls to {@link #detect} are serialised, as a DJL predictor is not thread-safe.
+ */
+public final class FaceDetector implements AutoCloseable {
+
+    /** face-api's defaults ({@code TinyFaceDetectorOptions}, {@code tinyFaceDetector/const.ts}). */
+    public static final int DEFAULT_INPUT_SIZE = 416;
+    public static final double DEFAULT_MIN_SCORE = 0.5;
+    static final double IOU_THRESHOLD = 0.4;
+    private static final double[][] ANCHORS = {
+        {1.603231, 2.094468}, {6.041143, 7.080126}, {2.882459, 3.518061}, {4.266906, 5.178857}, {9.041765, 10.66308},
+    };
+    private static final int BOX_ENCODING = 5;
+
+    private final ZooModel<NDList, NDList> model;
+    private final Predictor<NDList, NDList> predictor;
+    private final int inputSize;
+    private final double minScore;
+    private boolean closed;
+
+    private FaceDetector(ZooModel<NDList, NDList> model, int inputSize, double minScore) {
+        this.model = model;
+        this.predictor = model.newPredictor();
+        this.inputSize = inputSize;
+        this.minScore = minScore;
+    }
+
+    public static FaceDetector open(EmbeddingConfig config) {
+        return open(config.faceDetector(), config.faceDetectorInputSize(), config.faceMinScore());
+    }
+
+    /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
+    public static FaceDetector open(Path modelFile, int inputSize, double minScore) {
+        if (inputSize <= 0 || inputSize % 32 != 0) {
+            throw new IllegalArgumentException("face detector input size must be a positive multiple of 32, got " + inputSize);
+        }
+        if (!(minScore > 0 && minScore < 1)) {
+            throw new IllegalArgumentException("face detector min score must be in (0, 1), got " + minScore);
+        }
+        if (!Files.isRegularFile(modelFile)) {
+            throw new EncodingException("face detector not found at " + modelFile + ": run models/setup.sh"
+                    + " (or point --face-detector / MATCHSTREAM_FACE_DETECTOR at its tiny_face_detector.pt)");
+        }
+        String file = modelFile.getFileName().toString();
+        if (!file.endsWith(".pt")) {
+            throw new EncodingException("face detector must be a TorchScript .pt file, got " + modelFile);
+        }
+        DjlCache.configure();
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(modelFile.toAbsolutePath().getParent())
+                .optModelName(file.substring(0, file.length() - ".pt".length()))
+                .optEngine("PyTorch")
+                .optTranslator(new NoopTranslator())
+                .build();
+        try {
+            return new FaceDetector(criteria.loadModel(), inputSize, minScore);
+        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
+            throw new EncodingException("cannot load face detector " + modelFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The faces in the image, most confident first. */
+    public synchronized List<DetectedFace> detect(BufferedImage image) {
+        if (closed) {
+            throw new IllegalStateException("detector is closed");
+        }
+        int grid = inputSize / 32;
+        float[] input = new float[3 * inputSize * inputSize];
+        FaceInput.writeSquareChw(image, inputSize, false, input, 0);
+        float[] raw;
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDList outputs = predictor.predict(new NDList(manager.create(input, new Shape(1, 3, inputSize, inputSize))));
+            try {
+                raw = outputs.singletonOrThrow().toFloatArray();
+            } finally {
+                outputs.close();
+            }
+        } catch (TranslateException e) {
+            throw new EncodingException("face detector failed: " + e.getMessage(), e);
+        }
+        if (raw.length != grid * grid * ANCHORS.length * BOX_ENCODING) {
+            throw new EncodingException("face detector returned " + raw.length + " values; expected "
+                    + grid + " x " + grid + " x " + ANCHORS.length + " x " + BOX_ENCODING);
+        }
+        return suppressNonMaxima(decode(raw, grid, image.getWidth(), image.getHeight()));
+    }
+
+    /** Boxes above the threshold, relative to the image (0..1), from the raw grid output (row, col, anchor, value). */
+    private List<DetectedFace> decode(float[] raw, int grid, int imageWidth, int imageHeight) {
+        // face-api's computeReshapedDimensions: the image's size inside the padded, resized square.
+        double scale = (double) inputSize / Math.max(imageWidth, imageHeight);
+        double correctionX = (double) inputSize / Math.round(imageWidth * scale);
+        double correctionY = (double) inputSize / Math.round(imageHeight * scale);
+        List<DetectedFace> boxes = new ArrayList<>();
+        for (int row = 0; row < grid; row++) {
+            for (int col = 0; col < grid; col++) {
+                for (int anchor = 0; anchor < ANCHORS.length; anchor++) {
+                    int at = ((row * grid + col) * ANCHORS.length + anchor) * BOX_ENCODING;
+                    double score = sigmoid(raw[at + 4]);
+                    if (score <= minScore) {
+                        continue;
+                    }
+                    double centreX = (col + sigmoid(raw[at])) / grid * correctionX;
+                    double centreY = (row + sigmoid(raw[at + 1])) / grid * correctionY;
+                    double width = Math.exp(raw[at + 2]) * ANCHORS[anchor][0] / grid * correctionX;
+                    double height = Math.exp(raw[at + 3]) * ANCHORS[anchor][1] / grid * correctionY;
+                    boxes.add(new DetectedFace((centreX - width / 2) * imageWidth, (centreY - height / 2) * imageHeight,
+                            width * imageWidth, height * imageHeight, score));
+                }
+            }
+        }
+        return boxes;
+    }
+
+    /** Greedy NMS as face-api's {@code nonMaxSuppression}: keep the best, drop what overlaps it by more than 0.4. */
+    static List<DetectedFace> suppressNonMaxima(List<DetectedFace> boxes) {
+        List<DetectedFace> remaining = new ArrayList<>(boxes);
+        remaining.sort(Comparator.comparingDouble(DetectedFace::score).reversed());
+        List<DetectedFace> kept = new ArrayList<>();
+        while (!remaining.isEmpty()) {
+            DetectedFace best = remaining.remove(0);
+            kept.add(best);
+            remaining.removeIf(other -> best.iou(other) > IOU_THRESHOLD);
+        }
+        return kept;
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public double minScore() {
+        return minScore;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            predictor.close();
+            model.close();
+        }
+    }
+}
