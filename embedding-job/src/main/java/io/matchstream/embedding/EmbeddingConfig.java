@@ -20,18 +20,56 @@ import java.util.Map;
  *       faces.</li>
  * </ul>
  */
-public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinScore, int faceDetectorInputSize) {
+public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinScore, int faceDetectorInputSize,
+        Job job) {
+
+    public static final String JOB_NAME = "matchstream-embedding";
+
+    /**
+     * How the job runs, with the same flags as the ingest job: {@code --bootstrap-servers},
+     * {@code --registry-url}, {@code --group-id}, {@code --checkpoint-dir}, {@code --checkpoint-interval-ms},
+     * {@code --parallelism}, and its own {@code --batch-size} (faces per inference call, default 8),
+     * {@code --batch-max-wait-ms} (default 50), {@code --face-margin} (crop margin per side as a fraction of
+     * the box, default 0.25), {@code --ambiguous-area-ratio} (default 0.5) and {@code --centre-crop-fallback}
+     * (embed the centre square of a photo without a face instead of dead-lettering it; default false).
+     */
+    public record Job(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
+            long checkpointIntervalMs, int parallelism, int batchSize, long batchMaxWaitMs, double faceMargin,
+            double ambiguousAreaRatio, boolean centreCropFallback) implements java.io.Serializable {}
+
+    public io.matchstream.schemas.flink.JobEnvironment.Settings jobSettings() {
+        return new io.matchstream.schemas.flink.JobEnvironment.Settings(JOB_NAME, job.parallelism(),
+                java.time.Duration.ofMillis(job.checkpointIntervalMs()), job.checkpointDir(), "rocksdb");
+    }
 
     private static final Path MODELS = Path.of(System.getProperty("user.home"), ".cache", "matchstream", "models");
     public static final Path DEFAULT_FACE_MODEL = MODELS.resolve("face_recognition.pt");
     public static final Path DEFAULT_FACE_DETECTOR = MODELS.resolve("tiny_face_detector.pt");
 
     /** flag -> environment variable */
-    private static final Map<String, String> ENV = Map.of(
-            "face-model", "MATCHSTREAM_FACE_MODEL",
-            "face-detector", "MATCHSTREAM_FACE_DETECTOR",
-            "face-min-score", "MATCHSTREAM_FACE_MIN_SCORE",
-            "face-detector-input-size", "MATCHSTREAM_FACE_DETECTOR_INPUT_SIZE");
+    private static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry("bootstrap-servers", "localhost:9092"),
+            Map.entry("registry-url", "http://localhost:8085"),
+            Map.entry("group-id", JOB_NAME),
+            Map.entry("checkpoint-dir", "file://" + System.getProperty("user.dir") + "/.matchstream/data/flink/checkpoints"),
+            Map.entry("checkpoint-interval-ms", "1000"),
+            Map.entry("parallelism", "2"),
+            Map.entry("batch-size", "8"),
+            Map.entry("batch-max-wait-ms", "50"),
+            Map.entry("face-margin", "0.25"),
+            Map.entry("ambiguous-area-ratio", "0.5"),
+            Map.entry("centre-crop-fallback", "false"));
+    /** flag -> environment variable */
+    private static final Map<String, String> ENV = envNames();
+
+    private static Map<String, String> envNames() {
+        Map<String, String> names = new HashMap<>();
+        for (String flag : java.util.List.of("face-model", "face-detector", "face-min-score", "face-detector-input-size")) {
+            names.put(flag, "MATCHSTREAM_" + flag.toUpperCase().replace('-', '_'));
+        }
+        DEFAULTS.keySet().forEach(flag -> names.put(flag, "MATCHSTREAM_" + flag.toUpperCase().replace('-', '_')));
+        return Map.copyOf(names);
+    }
 
     public static EmbeddingConfig defaults() {
         return fromFlags(Map.of(), System.getenv());
@@ -48,7 +86,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
         return fromFlags(flags, System.getenv());
     }
 
-    static EmbeddingConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
+    public static EmbeddingConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
         for (String flag : flags.keySet()) {
             if (!ENV.containsKey(flag)) {
                 throw new IllegalArgumentException("unknown flag --" + flag + "; known: --"
@@ -63,7 +101,46 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
                 faceModel == null ? DEFAULT_FACE_MODEL : Path.of(faceModel),
                 faceDetector == null ? DEFAULT_FACE_DETECTOR : Path.of(faceDetector),
                 minScore == null ? FaceDetector.DEFAULT_MIN_SCORE : Double.parseDouble(minScore),
-                inputSize == null ? FaceDetector.DEFAULT_INPUT_SIZE : Integer.parseInt(inputSize));
+                inputSize == null ? FaceDetector.DEFAULT_INPUT_SIZE : Integer.parseInt(inputSize),
+                new Job(job("bootstrap-servers", flags, env), job("registry-url", flags, env), job("group-id", flags, env),
+                        job("checkpoint-dir", flags, env), Long.parseLong(job("checkpoint-interval-ms", flags, env)),
+                        Integer.parseInt(job("parallelism", flags, env)), Integer.parseInt(job("batch-size", flags, env)),
+                        Long.parseLong(job("batch-max-wait-ms", flags, env)), Double.parseDouble(job("face-margin", flags, env)),
+                        Double.parseDouble(job("ambiguous-area-ratio", flags, env)),
+                        Boolean.parseBoolean(job("centre-crop-fallback", flags, env))));
+    }
+
+    /** A copy with some flags changed, e.g. {@code with(Map.of("bootstrap-servers", "b:9092"))}. */
+    public EmbeddingConfig with(Map<String, String> changes) {
+        Map<String, String> flags = toFlags();
+        flags.putAll(changes);
+        return fromFlags(flags, Map.of());
+    }
+
+    /** Every setting as a flag; {@code fromFlags(toFlags())} gives this configuration back. */
+    public HashMap<String, String> toFlags() {
+        HashMap<String, String> flags = new HashMap<>();
+        flags.put("face-model", faceModel.toString());
+        flags.put("face-detector", faceDetector.toString());
+        flags.put("face-min-score", Double.toString(faceMinScore));
+        flags.put("face-detector-input-size", Integer.toString(faceDetectorInputSize));
+        flags.put("bootstrap-servers", job.bootstrapServers());
+        flags.put("registry-url", job.registryUrl());
+        flags.put("group-id", job.groupId());
+        flags.put("checkpoint-dir", job.checkpointDir());
+        flags.put("checkpoint-interval-ms", Long.toString(job.checkpointIntervalMs()));
+        flags.put("parallelism", Integer.toString(job.parallelism()));
+        flags.put("batch-size", Integer.toString(job.batchSize()));
+        flags.put("batch-max-wait-ms", Long.toString(job.batchMaxWaitMs()));
+        flags.put("face-margin", Double.toString(job.faceMargin()));
+        flags.put("ambiguous-area-ratio", Double.toString(job.ambiguousAreaRatio()));
+        flags.put("centre-crop-fallback", Boolean.toString(job.centreCropFallback()));
+        return flags;
+    }
+
+    private static String job(String flag, Map<String, String> flags, Map<String, String> env) {
+        String value = value(flag, flags, env);
+        return value == null ? DEFAULTS.get(flag) : value;
     }
 
     private static String value(String flag, Map<String, String> flags, Map<String, String> env) {
