@@ -1,6 +1,5 @@
 package io.matchstream.ingest;
 
-import io.matchstream.events.DeadLetter;
 import io.matchstream.events.Gender;
 import io.matchstream.events.PhotoFormat;
 import io.matchstream.events.ProfileAttributes;
@@ -13,6 +12,7 @@ import io.matchstream.events.Swipe;
 import io.matchstream.events.SwipeAction;
 import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.flink.DeadLetters;
 import io.matchstream.schemas.flink.Outgoing;
 import io.matchstream.schemas.flink.RawEvent;
 import io.matchstream.schemas.wire.AvroDeserializer;
@@ -58,7 +58,7 @@ public final class EventValidator {
     private final AvroSerializer<ProfileAttributes> attributes;
     private final AvroSerializer<Swipe> swipes;
     private final AvroSerializer<ProfileDeletion> deletions;
-    private final AvroSerializer<DeadLetter> deadLetters;
+    private final DeadLetters deadLetters;
 
     public EventValidator(SchemaRegistry registry, IngestConfig config, Clock clock) {
         this.clock = clock;
@@ -71,7 +71,7 @@ public final class EventValidator {
         this.attributes = Topics.PROFILE_ATTRIBUTES.valueSerializer(registry);
         this.swipes = Topics.SWIPES.valueSerializer(registry);
         this.deletions = Topics.PROFILE_DELETIONS.valueSerializer(registry);
-        this.deadLetters = Topics.DEAD_LETTERS.valueSerializer(registry);
+        this.deadLetters = new DeadLetters(registry, IngestConfig.JOB_NAME, clock);
     }
 
     public ValidatedEvent validate(RawEvent raw) throws RejectedEventException {
@@ -91,18 +91,7 @@ public final class EventValidator {
 
     /** The dead letter for a refused record: its position, reason and exact bytes. */
     public Outgoing deadLetter(RawEvent raw, RejectReason reason, String message) {
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setSourceTopic(raw.topic)
-                .setSourcePartition(raw.partition)
-                .setSourceOffset(raw.offset)
-                .setReasonCode(reason.code())
-                .setMessage(message == null ? reason.code() : message)
-                .setJob(IngestConfig.JOB_NAME)
-                .setRawKey(raw.key == null ? null : ByteBuffer.wrap(raw.key))
-                .setRawValue(raw.value == null ? null : ByteBuffer.wrap(raw.value))
-                .setTimestamp(clock.instant())
-                .build();
-        return encode(Topics.DEAD_LETTERS, deadLetters, raw.topic, letter);
+        return deadLetters.of(raw, reason.code(), message);
     }
 
     private ValidatedEvent swipe(RawSwipe in) throws RejectedEventException {

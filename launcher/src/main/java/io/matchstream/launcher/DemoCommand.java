@@ -40,15 +40,20 @@ final class DemoCommand {
         try {
             String bootstrap = stack.bootstrapServers();
             String registry = stack.registryUrl();
-            byte[] photo = samplePhoto();
+            byte[] drawn = samplePhoto();
+            // A real face for alice (face-api's demo photo, fetched by models/setup.sh); bob's drawn
+            // portrait has no face the detector accepts, so the embedding job dead-letters it.
+            java.nio.file.Path real = io.matchstream.embedding.EmbeddingConfig.defaults().faceModel().getParent()
+                    .resolve("face-api-1.7.15/demo/sample2.jpg");
+            byte[] face = java.nio.file.Files.isRegularFile(real) ? java.nio.file.Files.readAllBytes(real) : drawn;
             Instant now = Instant.now();
             String run = Long.toString(System.currentTimeMillis() % 100000);
             String alice = "alice-" + run;
             String bob = "bob-" + run;
             out.println();
             out.println("== publishing to the raw topics");
-            PublishCommand.publish(bootstrap, registry, Topics.RAW_PROFILE_UPLOADS, alice, profile(alice, "F", "M", 29, 52.52, 13.40, photo, now), out);
-            PublishCommand.publish(bootstrap, registry, Topics.RAW_PROFILE_UPLOADS, bob, profile(bob, "M", "F", 31, 52.50, 13.42, photo, now), out);
+            PublishCommand.publish(bootstrap, registry, Topics.RAW_PROFILE_UPLOADS, alice, profile(alice, "F", "M", 29, 52.52, 13.40, face, now), out);
+            PublishCommand.publish(bootstrap, registry, Topics.RAW_PROFILE_UPLOADS, bob, profile(bob, "M", "F", 31, 52.50, 13.42, drawn, now), out);
             PublishCommand.publish(bootstrap, registry, Topics.RAW_SWIPES, alice, swipe(alice, bob, "like", now), out);
             PublishCommand.publish(bootstrap, registry, Topics.RAW_SWIPES, bob, swipe(bob, alice, "like", now), out);
             out.println("publishing two bad records: a self-swipe, and bytes that are not Avro");
@@ -60,6 +65,10 @@ final class DemoCommand {
             TailCommand.tail(bootstrap, registry, Topics.PROFILE_ATTRIBUTES.name(), false, 100, 8, out);
             out.println("== ./matchstream tail " + Topics.SWIPES.name());
             TailCommand.tail(bootstrap, registry, Topics.SWIPES.name(), false, 100, 3, out);
+            if (stack.runningJobs().contains("embedding")) {
+                out.println("== ./matchstream tail " + Topics.PROFILE_EMBEDDINGS.name() + " (face embeddings)");
+                TailCommand.tail(bootstrap, registry, Topics.PROFILE_EMBEDDINGS.name(), false, 100, 8, out);
+            }
             out.println("== ./matchstream tail " + Topics.DEAD_LETTERS.name());
             TailCommand.tail(bootstrap, registry, Topics.DEAD_LETTERS.name(), false, 100, 3, out);
             out.println();

@@ -4,6 +4,8 @@ import io.matchstream.embedded.Checkpoints;
 import io.matchstream.embedded.EmbeddedFlinkCluster;
 import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.embedded.StandaloneFlinkCluster;
+import io.matchstream.embedding.EmbeddingConfig;
+import io.matchstream.embedding.EmbeddingJob;
 import io.matchstream.ingest.IngestConfig;
 import io.matchstream.ingest.IngestJob;
 import io.matchstream.registry.RegistryConfig;
@@ -11,9 +13,11 @@ import io.matchstream.registry.SchemaRegistryServer;
 import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.wire.SchemaRegistryClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.specific.SpecificData;
 import org.apache.flink.core.execution.JobClient;
@@ -40,6 +44,7 @@ final class LocalStack implements AutoCloseable {
     private final boolean standalone;
     /** One canceller per running job: cancelling retains its newest checkpoint for the next start. */
     private final List<Runnable> jobs = new ArrayList<>();
+    private final List<String> jobNames = new ArrayList<>();
     private EmbeddedKafkaBroker broker;
     private SchemaRegistryServer registry;
     private EmbeddedFlinkCluster flink;
@@ -81,6 +86,7 @@ final class LocalStack implements AutoCloseable {
         }
         if (runJobs) {
             startIngestJob();
+            startEmbeddingJob();
         }
     }
 
@@ -105,6 +111,29 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
+    /**
+     * The embedding job needs the converted models (models/setup.sh, which ./matchstream runs first). On a
+     * standalone cluster it would need its own job jar with DJL on the cluster's classpath: not built yet.
+     */
+    private void startEmbeddingJob() throws Exception {
+        EmbeddingConfig config = EmbeddingConfig.defaults().with(Map.of(
+                "bootstrap-servers", bootstrapServers(), "registry-url", registryUrl(),
+                "checkpoint-dir", checkpointDir().toUri().toString()));
+        if (standalone) {
+            LOG.warn("the embedding job runs on the MiniCluster only for now; not started on the standalone cluster");
+            return;
+        }
+        if (!Files.isRegularFile(config.faceModel()) || !Files.isRegularFile(config.faceDetector())) {
+            LOG.warn("embedding job not started: no models at {} (run models/setup.sh)", config.faceModel().getParent());
+            return;
+        }
+        Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(EmbeddingConfig.JOB_NAME));
+        restore.ifPresent(p -> LOG.info("embedding job resumes from {}", p));
+        JobClient client = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), restore.map(Path::toString).orElse(null));
+        jobs.add(() -> client.cancel().join());
+        jobNames.add("embedding");
+    }
+
     private void startIngestJob() throws Exception {
         IngestConfig config = IngestConfig.defaults()
                 .withBootstrapServers(bootstrapServers(), registryUrl())
@@ -124,6 +153,7 @@ final class LocalStack implements AutoCloseable {
             JobClient client = IngestJob.onKafka(config).start(flink.clientConfiguration(), restorePath);
             jobs.add(() -> client.cancel().join());
         }
+        jobNames.add("ingest");
     }
 
     Path checkpointDir() {
@@ -146,8 +176,8 @@ final class LocalStack implements AutoCloseable {
         return dataDir;
     }
 
-    int runningJobs() {
-        return jobs.size();
+    List<String> runningJobs() {
+        return List.copyOf(jobNames);
     }
 
     @Override
@@ -161,6 +191,7 @@ final class LocalStack implements AutoCloseable {
             }
         }
         jobs.clear();
+        jobNames.clear();
         if (flink != null) {
             flink.close();
         }

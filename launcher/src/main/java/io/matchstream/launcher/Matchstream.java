@@ -91,7 +91,7 @@ public final class Matchstream {
         out.println("  Flink            " + (flinkMode.equals("standalone")
                 ? "standalone cluster (JobManager and TaskManager processes; jobs submitted as jars over REST)"
                 : "MiniCluster in this process"));
-        out.println("  jobs running     " + stack.runningJobs() + (runJobs ? " (ingest)" : ""));
+        out.println("  jobs running     " + (stack.runningJobs().isEmpty() ? "none" : String.join(", ", stack.runningJobs())));
         return stack;
     }
 
