@@ -7,7 +7,8 @@ import java.util.List;
 public final class Bench {
     static final String USAGE = String.join("\n",
             "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]",
-            "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]");
+            "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]",
+            "       ./matchstream bench embed [--photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]");
 
     private Bench() {}
 
@@ -32,6 +33,21 @@ public final class Bench {
                         }
                     }
                     IngestBench.run(new IngestBench.Options(records, backends, compression), System.out);
+                }
+                case "embed" -> {
+                    int photos = 256;
+                    int width = 640;
+                    List<Integer> batches = List.of(1, 8, 32);
+                    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+                    for (int i = 0; i < rest.length; i++) {
+                        switch (rest[i]) {
+                            case "--photos" -> photos = Integer.parseInt(value(rest, ++i));
+                            case "--photo-width" -> width = Integer.parseInt(value(rest, ++i));
+                            case "--batch-sizes" -> batches = Arrays.stream(value(rest, ++i).split(",")).map(Integer::valueOf).toList();
+                            default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
+                        }
+                    }
+                    EmbedBench.run(new EmbedBench.Options(photos, width, batches), System.out);
                 }
                 default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
             }

@@ -1,0 +1,196 @@
+package io.matchstream.bench;
+
+import io.matchstream.embedded.EmbeddedFlinkCluster;
+import io.matchstream.embedded.EmbeddedKafkaBroker;
+import io.matchstream.embedding.DetectedFace;
+import io.matchstream.embedding.DlibFaceEncoder;
+import io.matchstream.embedding.EmbeddingConfig;
+import io.matchstream.embedding.EmbeddingJob;
+import io.matchstream.embedding.FaceDetector;
+import io.matchstream.events.Gender;
+import io.matchstream.events.PhotoFormat;
+import io.matchstream.events.ProfileUpload;
+import io.matchstream.registry.RegistryConfig;
+import io.matchstream.registry.SchemaRegistryServer;
+import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.wire.AvroSerializer;
+import io.matchstream.schemas.wire.SchemaRegistryClient;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.IntStream;
+import javax.imageio.ImageIO;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code ./matchstream bench embed}: faces per second through the embedding job on the embedded stack,
+ * next to bare batched inference of the same encoder (and of detector + encoder) in this JVM, for batch
+ * sizes 1, 8 and 32. Photos are face-api's demo photo with one face, scaled to a profile-photo size.
+ */
+final class EmbedBench {
+    private static final int PARTITIONS = 4;
+
+    private EmbedBench() {}
+
+    record Options(int photos, int photoWidth, List<Integer> batchSizes) {}
+
+    static void run(Options options, PrintStream out) throws Exception {
+        EmbeddingConfig config = EmbeddingConfig.defaults();
+        Path sample = config.faceModel().getParent().resolve("face-api-1.7.15/demo/sample2.jpg");
+        if (!Files.isRegularFile(sample)) {
+            throw new IllegalArgumentException("no models and demo photos in " + config.faceModel().getParent()
+                    + ": run models/setup.sh (./matchstream setup)");
+        }
+        BufferedImage photo = scaled(ImageIO.read(sample.toFile()), options.photoWidth());
+        byte[] jpeg = jpeg(photo);
+        out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos per run, 2 cores%n",
+                photo.getWidth(), photo.getHeight(), jpeg.length, options.photos());
+
+        List<String> rows = new ArrayList<>();
+        try (FaceDetector detector = FaceDetector.open(config); DlibFaceEncoder encoder = DlibFaceEncoder.open(config)) {
+            List<DetectedFace> faces = detector.detect(photo);
+            if (faces.size() != 1) {
+                throw new IllegalStateException("expected one face in the sample photo, found " + faces.size());
+            }
+            BufferedImage crop = crop(photo, faces.get(0));
+            for (int batch : options.batchSizes()) {
+                Bare encode = bare(options.photos(), batch, () -> encoder.encode(Collections.nCopies(batch, crop)));
+                Bare full = bare(options.photos(), batch, () -> {
+                    List<BufferedImage> crops = new ArrayList<>(batch);
+                    for (int i = 0; i < batch; i++) {
+                        BufferedImage decoded = ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+                        crops.add(crop(decoded, detector.detect(decoded).get(0)));
+                    }
+                    encoder.encode(crops);
+                });
+                rows.add(String.format("| %d | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms |", batch,
+                        encode.facesPerSecond, encode.p50PerFaceMs, encode.p99PerFaceMs,
+                        full.facesPerSecond, full.p50PerFaceMs, full.p99PerFaceMs));
+            }
+        }
+
+        List<String> jobRows = new ArrayList<>();
+        Path dir = Files.createTempDirectory("matchstream-bench-embed");
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0).start();
+                SchemaRegistryServer registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0));
+                EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, 4)) {
+            registry.start();
+            flink.start();
+            broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+            SchemaRegistryClient client = new SchemaRegistryClient(registry.url());
+            for (int batch : options.batchSizes()) {
+                String group = "bench-embed-" + batch;
+                publish(broker.bootstrapServers(), client, jpeg, options.photos(), batch);
+                EmbeddingConfig jobConfig = config.with(Map.of("bootstrap-servers", broker.bootstrapServers(),
+                        "registry-url", registry.url(), "group-id", group, "batch-size", Integer.toString(batch),
+                        "checkpoint-dir", dir.resolve("checkpoints-" + batch).toUri().toString()));
+                try (HeapSampler heap = new HeapSampler()) {
+                    JobClient job = EmbeddingJob.onKafka(jobConfig).start(flink.clientConfiguration(), null);
+                    try {
+                        List<TopicPartition> output = IntStream.range(0, PARTITIONS)
+                                .mapToObj(p -> new TopicPartition(Topics.PROFILE_EMBEDDINGS.name(), p)).toList();
+                        Throughput t = VisibleOutput.await(broker.bootstrapServers(), output, options.photos(),
+                                Duration.ofMinutes(10), heap);
+                        jobRows.add(String.format("| %d | %.1f | %,d MiB |", batch, t.perSecond(), t.peakHeapBytes() >> 20));
+                    } finally {
+                        job.cancel().get();
+                    }
+                }
+            }
+        }
+        out.println();
+        out.println("Bare inference in one thread (faces/s, per-face latency p50 / p99):");
+        out.println("| batch | encoder only | latency | decode + detect + crop + encode | latency |");
+        out.println("|---:|---:|---:|---:|---:|");
+        rows.forEach(out::println);
+        out.println();
+        out.println("Embedding job on the embedded stack (parallelism 2, exactly once; faces/s visible to read_committed):");
+        out.println("| batch | faces/s | peak heap |");
+        out.println("|---:|---:|---:|");
+        jobRows.forEach(out::println);
+    }
+
+    private record Bare(double facesPerSecond, double p50PerFaceMs, double p99PerFaceMs) {}
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static Bare bare(int faces, int batch, Step step) throws Exception {
+        step.run(); // warm-up: TorchScript optimises the graph on the first calls of a shape
+        step.run();
+        int calls = Math.max(1, faces / batch);
+        double[] perFace = new double[calls];
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            long t = System.nanoTime();
+            step.run();
+            perFace[i] = (System.nanoTime() - t) / 1e6 / batch;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Arrays.sort(perFace);
+        return new Bare(calls * batch / seconds, perFace[calls / 2], perFace[Math.min(calls - 1, (int) Math.ceil(calls * 0.99) - 1)]);
+    }
+
+    private static void publish(String bootstrap, SchemaRegistryClient registry, byte[] jpeg, int photos, int run) throws Exception {
+        AvroSerializer<ProfileUpload> serializer = Topics.PROFILE_UPLOADS.valueSerializer(registry);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.MAX_RECORD_BYTES));
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < photos; i++) {
+                String user = "u" + run + "-" + i;
+                ProfileUpload upload = ProfileUpload.newBuilder()
+                        .setEventId("e" + run + "-" + i).setUserId(user).setPhoto(ByteBuffer.wrap(jpeg))
+                        .setPhotoFormat(PhotoFormat.JPEG).setGender(Gender.F).setSeeking(List.of(Gender.M))
+                        .setAge(30).setLat(1).setLon(2).setMinAge(18).setMaxAge(99).setMaxDistanceKm(50)
+                        .setTimestamp(Instant.now()).build();
+                producer.send(new ProducerRecord<>(Topics.PROFILE_UPLOADS.name(), user.getBytes(),
+                        serializer.serialize(Topics.PROFILE_UPLOADS.name(), upload)));
+            }
+        }
+    }
+
+    private static BufferedImage crop(BufferedImage image, DetectedFace f) {
+        int x = (int) Math.max(0, f.x());
+        int y = (int) Math.max(0, f.y());
+        int w = (int) Math.min(image.getWidth() - x, f.width());
+        int h = (int) Math.min(image.getHeight() - y, f.height());
+        return image.getSubimage(x, y, Math.max(1, w), Math.max(1, h));
+    }
+
+    private static BufferedImage scaled(BufferedImage image, int width) {
+        int height = Math.round((float) image.getHeight() * width / image.getWidth());
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(image, 0, 0, width, height, null);
+        g.dispose();
+        return out;
+    }
+
+    private static byte[] jpeg(BufferedImage image) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "jpeg", out);
+        return out.toByteArray();
+    }
+}
