@@ -36,7 +36,7 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
     private final RegistryConnector registry;
     private transient EmbeddingConfig config;
     private transient FaceDetector detector;
-    private transient DlibFaceEncoder encoder;
+    private transient ImageEncoder encoder;
     private transient PhotoEmbedder embedder;
     private transient AvroDeserializer<ProfileUpload> uploads;
     private transient AvroSerializer<ProfileEmbedding> embeddings;
@@ -57,7 +57,7 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         super.open();
         config = EmbeddingConfig.fromFlags(flags, java.util.Map.of());
         detector = FaceDetector.open(config);
-        encoder = DlibFaceEncoder.open(config);
+        encoder = config.openEncoder();
         embedder = new PhotoEmbedder(detector, encoder, config.job().ambiguousAreaRatio(), config.job().faceMargin(),
                 config.job().centreCropFallback());
         SchemaRegistry schemas = registry.connect();

@@ -21,7 +21,39 @@ import java.util.Map;
  * </ul>
  */
 public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinScore, int faceDetectorInputSize,
-        Job job) {
+        Job job, Encoder encoder) {
+
+    /**
+     * Which encoder embeds the face crops: {@code --encoder dlib} (default: the face descriptor from
+     * {@code --face-model}) or {@code --encoder torchscript} with {@code --encoder-model FILE.pt},
+     * {@code --encoder-id NAME}, {@code --encoder-input-size S}, {@code --encoder-mean r,g,b},
+     * {@code --encoder-std r,g,b} (on RGB scaled to 0..1), {@code --encoder-dim D} and {@code --encoder-batch B}
+     * (images per call; 1 for a model traced with batch 1); README shows the
+     * values for Qwen3-VL-2B's vision tower.
+     */
+    public record Encoder(String kind, String model, String id, int inputSize, String mean, String std, int dimension,
+            int batch) {}
+
+    /** Opens the configured encoder; the caller closes it. */
+    public ImageEncoder openEncoder() {
+        if (encoder.kind().equals("dlib")) {
+            return DlibFaceEncoder.open(this);
+        }
+        if (!encoder.kind().equals("torchscript")) {
+            throw new IllegalArgumentException("--encoder must be dlib or torchscript, got " + encoder.kind());
+        }
+        return TorchScriptImageEncoder.open(new TorchScriptImageEncoder.Spec(Path.of(encoder.model()), encoder.id(),
+                encoder.inputSize(), floats(encoder.mean()), floats(encoder.std()), encoder.dimension(), encoder.batch()));
+    }
+
+    private static float[] floats(String csv) {
+        String[] parts = csv.split(",");
+        float[] values = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            values[i] = Float.parseFloat(parts[i].trim());
+        }
+        return values;
+    }
 
     public static final String JOB_NAME = "matchstream-embedding";
 
@@ -58,7 +90,15 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
             Map.entry("batch-max-wait-ms", "50"),
             Map.entry("face-margin", "0.25"),
             Map.entry("ambiguous-area-ratio", "0.5"),
-            Map.entry("centre-crop-fallback", "false"));
+            Map.entry("centre-crop-fallback", "false"),
+            Map.entry("encoder", "dlib"),
+            Map.entry("encoder-model", ""),
+            Map.entry("encoder-id", "torchscript-image-encoder"),
+            Map.entry("encoder-input-size", "448"),
+            Map.entry("encoder-mean", "0.5,0.5,0.5"),
+            Map.entry("encoder-std", "0.5,0.5,0.5"),
+            Map.entry("encoder-dim", "2048"),
+            Map.entry("encoder-batch", "1"));
     /** flag -> environment variable */
     private static final Map<String, String> ENV = envNames();
 
@@ -107,7 +147,11 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
                         Integer.parseInt(job("parallelism", flags, env)), Integer.parseInt(job("batch-size", flags, env)),
                         Long.parseLong(job("batch-max-wait-ms", flags, env)), Double.parseDouble(job("face-margin", flags, env)),
                         Double.parseDouble(job("ambiguous-area-ratio", flags, env)),
-                        Boolean.parseBoolean(job("centre-crop-fallback", flags, env))));
+                        Boolean.parseBoolean(job("centre-crop-fallback", flags, env))),
+                new Encoder(job("encoder", flags, env), job("encoder-model", flags, env), job("encoder-id", flags, env),
+                        Integer.parseInt(job("encoder-input-size", flags, env)), job("encoder-mean", flags, env),
+                        job("encoder-std", flags, env), Integer.parseInt(job("encoder-dim", flags, env)),
+                        Integer.parseInt(job("encoder-batch", flags, env))));
     }
 
     /** A copy with some flags changed, e.g. {@code with(Map.of("bootstrap-servers", "b:9092"))}. */
@@ -135,6 +179,14 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
         flags.put("face-margin", Double.toString(job.faceMargin()));
         flags.put("ambiguous-area-ratio", Double.toString(job.ambiguousAreaRatio()));
         flags.put("centre-crop-fallback", Boolean.toString(job.centreCropFallback()));
+        flags.put("encoder", encoder.kind());
+        flags.put("encoder-model", encoder.model());
+        flags.put("encoder-id", encoder.id());
+        flags.put("encoder-input-size", Integer.toString(encoder.inputSize()));
+        flags.put("encoder-mean", encoder.mean());
+        flags.put("encoder-std", encoder.std());
+        flags.put("encoder-dim", Integer.toString(encoder.dimension()));
+        flags.put("encoder-batch", Integer.toString(encoder.batch()));
         return flags;
     }
 
