@@ -3,33 +3,18 @@ package io.matchstream.embedding;
 import static org.assertj.core.api.Assertions.assertThat;
 import io.matchstream.embedded.EmbeddedFlinkCluster;
 import io.matchstream.embedded.EmbeddedKafkaBroker;
-import io.matchstream.events.Gender;
-import io.matchstream.events.PhotoFormat;
 import io.matchstream.events.ProfileUpload;
-import io.matchstream.registry.RegistryConfig;
 import io.matchstream.registry.SchemaRegistryServer;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.wire.SchemaRegistryClient;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,23 +26,22 @@ class EmbeddingJobRestartTest {
 
     @TempDir
     static Path dataDir;
+    static EmbeddingTestStack stack;
     static EmbeddedKafkaBroker broker;
     static SchemaRegistryServer registry;
     static EmbeddedFlinkCluster flink;
 
     @BeforeAll
     static void start() {
-        broker = new EmbeddedKafkaBroker(dataDir, 0).start();
-        registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
-        broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
-        flink = new EmbeddedFlinkCluster(0, 4).start();
+        stack = new EmbeddingTestStack(dataDir);
+        broker = stack.broker;
+        registry = stack.registry;
+        flink = stack.flink;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        flink.close();
-        registry.close();
-        broker.close();
+        stack.close();
     }
 
     @Test
@@ -70,17 +54,17 @@ class EmbeddingJobRestartTest {
                 "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString(), "batch-size", "4"));
         Path checkpoints = Path.of(java.net.URI.create(config.job().checkpointDir())).resolve(EmbeddingConfig.JOB_NAME);
 
-        publish(users(uploads, oneFace, 0, 16));
+        stack.publish(users(uploads, oneFace, 0, 16));
         JobClient job = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), null);
-        awaitAtLeast(Topics.PROFILE_EMBEDDINGS.name(), 4);
-        publish(users(uploads, oneFace, 16, 24));
+        stack.awaitAtLeast(Topics.PROFILE_EMBEDDINGS.name(), 4);
+        stack.publish(users(uploads, oneFace, 16, 24));
         job.cancel().get(); // mid-stream: some photos embedded and committed, some in flight, some unread
         var checkpoint = io.matchstream.embedded.Checkpoints.latest(checkpoints);
         assertThat(checkpoint).as("a retained checkpoint").isPresent();
 
         JobClient restarted = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), checkpoint.get().toString());
         try {
-            List<ConsumerRecord<byte[], byte[]>> out = await(Topics.PROFILE_EMBEDDINGS.name(), 24);
+            List<ConsumerRecord<byte[], byte[]>> out = stack.await(Topics.PROFILE_EMBEDDINGS.name(), 24);
             var embeddings = Topics.PROFILE_EMBEDDINGS.valueDeserializer(schemas);
             List<String> users = out.stream().map(r -> embeddings.deserialize(r.topic(), r.value()).getUserId()).toList();
             assertThat(users).doesNotHaveDuplicates().hasSize(24);
@@ -93,75 +77,9 @@ class EmbeddingJobRestartTest {
             byte[] photo, int from, int to) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            records.add(upload(uploads, "user" + i, photo, null));
+            records.add(stack.upload(uploads, "user" + i, photo, null));
         }
         return records;
     }
 
-    private static void awaitAtLeast(String topic, int count) throws Exception {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        int seen = 0;
-        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (seen < count && System.nanoTime() < deadline) {
-                seen += consumer.poll(Duration.ofMillis(200)).count();
-            }
-        }
-        assertThat(seen).isGreaterThanOrEqualTo(count);
-    }
-
-    private static ProducerRecord<byte[], byte[]> upload(io.matchstream.schemas.wire.AvroSerializer<ProfileUpload> serializer,
-            String user, byte[] photo, String uri) {
-        ProfileUpload upload = ProfileUpload.newBuilder()
-                .setEventId("up-" + user).setUserId(user)
-                .setPhoto(photo == null ? null : ByteBuffer.wrap(photo)).setPhotoUri(uri)
-                .setPhotoFormat(photo == null ? PhotoFormat.URI : PhotoFormat.PNG)
-                .setGender(Gender.F).setSeeking(List.of(Gender.M)).setAge(30).setLat(1).setLon(2)
-                .setMinAge(18).setMaxAge(99).setMaxDistanceKm(50).setTimestamp(Instant.now())
-                .build();
-        return new ProducerRecord<>(Topics.PROFILE_UPLOADS.name(), bytes(user), serializer.serialize(Topics.PROFILE_UPLOADS.name(), upload));
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void publish(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.MAX_RECORD_BYTES));
-        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (var r : records) {
-                producer.send(r).get();
-            }
-        }
-    }
-
-    /** Committed records of a topic (read_committed), polling until at least {@code count} are there. */
-    private static List<ConsumerRecord<byte[], byte[]>> await(String topic, int count) throws Exception {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (out.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            Thread.sleep(2000); // one more checkpoint: nothing extra may appear
-            consumer.poll(Duration.ofMillis(500)).forEach(out::add);
-        }
-        assertThat(out).as("committed records on " + topic).hasSize(count);
-        return out;
-    }
 }
