@@ -40,8 +40,9 @@ MEAN_RGB = (117.001, 114.697, 97.404)
 MODEL_NAME = "tiny_face_detector_model"
 
 
-def load_tfjs_weights(model_dir):
-    with open(os.path.join(model_dir, MODEL_NAME + "-weights_manifest.json")) as f:
+def load_tfjs_weights(model_dir, model_name=MODEL_NAME):
+    """Also used by convert_face_landmarks.py for another of face-api's models."""
+    with open(os.path.join(model_dir, model_name + "-weights_manifest.json")) as f:
         manifest = json.load(f)
     weights = {}
     for group in manifest:

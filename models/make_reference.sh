@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates embedding-job/src/test/resources/face-reference/ (face crops + face-api's descriptors; demo
-# photos as PNG + face-api's TinyFaceDetector detections) with face-api's own TF.js implementation. A
-# developer tool, not part of the build: the committed output is what DlibFaceEncoderTest and
-# FaceDetectorTest check against. Needs models/setup.sh to have run, Node.js with npm,
+# photos as PNG + face-api's TinyFaceDetector detections; FaceLandmark68TinyNet points of those faces) with
+# face-api's own TF.js implementation. A developer tool, not part of the build: the committed output is what
+# DlibFaceEncoderTest, FaceDetectorTest and FaceLandmarksTest check against. Needs models/setup.sh to have run, Node.js with npm,
 # and python3-skimage (for its astronaut.png; installed with apt if missing). Takes about 2.5 minutes.
 set -euo pipefail
 
@@ -31,3 +31,5 @@ node "$HERE/face_reference.js" "$TOOL_DIR" "$FACE_API_DIR/model" "$OUT_DIR" \
   "$FACE_API_DIR"/demo/sample{1,2,3,4,5,6}.jpg "$ASTRONAUT" 2>&1 | grep -v -e '^=*$' -e 'tfjs-node' -e 'Hi, looks like'
 node "$HERE/detector_reference.js" "$TOOL_DIR" "$FACE_API_DIR/model" "$OUT_DIR" \
   "$FACE_API_DIR"/demo/sample{1,2,3,4,5,6}.jpg "$ASTRONAUT" 2>&1 | grep -v -e '^=*$' -e 'tfjs-node' -e 'Hi, looks like'
+node "$HERE/landmarks_reference.js" "$TOOL_DIR" "$FACE_API_DIR/model" "$OUT_DIR" \
+  2>&1 | grep -v -e '^=*$' -e 'tfjs-node' -e 'Hi, looks like'

@@ -36,6 +36,7 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
     private final RegistryConnector registry;
     private transient EmbeddingConfig config;
     private transient FaceDetector detector;
+    private transient FaceLandmarks landmarks;
     private transient ImageEncoder encoder;
     private transient PhotoEmbedder embedder;
     private transient AvroDeserializer<ProfileUpload> uploads;
@@ -57,8 +58,9 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         super.open();
         config = EmbeddingConfig.fromFlags(flags, java.util.Map.of());
         detector = FaceDetector.open(config);
+        landmarks = FaceLandmarks.open(config);
         encoder = config.openEncoder();
-        embedder = new PhotoEmbedder(detector, encoder, config.job().ambiguousAreaRatio(), config.job().faceMargin(),
+        embedder = new PhotoEmbedder(detector, landmarks, encoder, config.job().ambiguousAreaRatio(), config.job().faceMargin(),
                 config.job().centreCropFallback());
         SchemaRegistry schemas = registry.connect();
         uploads = Topics.PROFILE_UPLOADS.valueDeserializer(schemas);
@@ -145,6 +147,9 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
             }
             if (detector != null) {
                 detector.close();
+            }
+            if (landmarks != null) {
+                landmarks.close();
             }
         } finally {
             super.close();

@@ -13,6 +13,10 @@ import java.util.Map;
  *       {@code models/setup.sh}; default {@code ~/.cache/matchstream/models/face_recognition.pt}.</li>
  *   <li>{@code --face-detector} / {@code MATCHSTREAM_FACE_DETECTOR}: the TorchScript face detector written
  *       by {@code models/setup.sh}; default {@code ~/.cache/matchstream/models/tiny_face_detector.pt}.</li>
+ *   <li>{@code --face-landmarks} / {@code MATCHSTREAM_FACE_LANDMARKS}: the TorchScript 68-point face landmark
+ *       net written by {@code models/setup.sh}; default {@code ~/.cache/matchstream/models/face_landmarks_68.pt}
+ *       (face-api's FaceLandmark68Net); {@code face_landmarks_68_tiny.pt} next to it is the faster, less
+ *       precise FaceLandmark68TinyNet.</li>
  *   <li>{@code --face-min-score} / {@code MATCHSTREAM_FACE_MIN_SCORE}: detections scoring at or below this
  *       are dropped; default 0.5 (face-api's).</li>
  *   <li>{@code --face-detector-input-size} / {@code MATCHSTREAM_FACE_DETECTOR_INPUT_SIZE}: the side the
@@ -20,8 +24,8 @@ import java.util.Map;
  *       faces.</li>
  * </ul>
  */
-public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinScore, int faceDetectorInputSize,
-        Job job, Encoder encoder) {
+public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandmarks, double faceMinScore,
+        int faceDetectorInputSize, Job job, Encoder encoder) {
 
     /**
      * Which encoder embeds the face crops: {@code --encoder dlib} (default: the face descriptor from
@@ -77,6 +81,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
     private static final Path MODELS = Path.of(System.getProperty("user.home"), ".cache", "matchstream", "models");
     public static final Path DEFAULT_FACE_MODEL = MODELS.resolve("face_recognition.pt");
     public static final Path DEFAULT_FACE_DETECTOR = MODELS.resolve("tiny_face_detector.pt");
+    public static final Path DEFAULT_FACE_LANDMARKS = MODELS.resolve("face_landmarks_68.pt");
 
     /** flag -> environment variable */
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -104,7 +109,8 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
 
     private static Map<String, String> envNames() {
         Map<String, String> names = new HashMap<>();
-        for (String flag : java.util.List.of("face-model", "face-detector", "face-min-score", "face-detector-input-size")) {
+        for (String flag : java.util.List.of("face-model", "face-detector", "face-landmarks", "face-min-score",
+                "face-detector-input-size")) {
             names.put(flag, "MATCHSTREAM_" + flag.toUpperCase().replace('-', '_'));
         }
         DEFAULTS.keySet().forEach(flag -> names.put(flag, "MATCHSTREAM_" + flag.toUpperCase().replace('-', '_')));
@@ -135,11 +141,13 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
         }
         String faceModel = value("face-model", flags, env);
         String faceDetector = value("face-detector", flags, env);
+        String faceLandmarks = value("face-landmarks", flags, env);
         String minScore = value("face-min-score", flags, env);
         String inputSize = value("face-detector-input-size", flags, env);
         return new EmbeddingConfig(
                 faceModel == null ? DEFAULT_FACE_MODEL : Path.of(faceModel),
                 faceDetector == null ? DEFAULT_FACE_DETECTOR : Path.of(faceDetector),
+                faceLandmarks == null ? DEFAULT_FACE_LANDMARKS : Path.of(faceLandmarks),
                 minScore == null ? FaceDetector.DEFAULT_MIN_SCORE : Double.parseDouble(minScore),
                 inputSize == null ? FaceDetector.DEFAULT_INPUT_SIZE : Integer.parseInt(inputSize),
                 new Job(job("bootstrap-servers", flags, env), job("registry-url", flags, env), job("group-id", flags, env),
@@ -166,6 +174,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, double faceMinS
         HashMap<String, String> flags = new HashMap<>();
         flags.put("face-model", faceModel.toString());
         flags.put("face-detector", faceDetector.toString());
+        flags.put("face-landmarks", faceLandmarks.toString());
         flags.put("face-min-score", Double.toString(faceMinScore));
         flags.put("face-detector-input-size", Integer.toString(faceDetectorInputSize));
         flags.put("bootstrap-servers", job.bootstrapServers());

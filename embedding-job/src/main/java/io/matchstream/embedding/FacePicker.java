@@ -40,7 +40,7 @@ final class FacePicker {
         return new One(bySize.get(0));
     }
 
-    /** The face's box grown by {@code margin} on each side, made square and clamped to the image. */
+    /** The face's box grown by {@code margin} on each side, made square and clamped to the image (not rotated). */
     static BufferedImage crop(BufferedImage image, DetectedFace face, double margin) {
         double side = Math.max(face.width(), face.height()) * (1 + 2 * margin);
         double cx = face.x() + face.width() / 2;

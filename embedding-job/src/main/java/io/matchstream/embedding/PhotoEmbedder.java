@@ -13,7 +13,8 @@ import javax.imageio.ImageIO;
 
 /**
  * Photo in, embedding out, for a batch of validated uploads at a time: decode, detect, pick the profile's
- * face, crop, and encode all crops of the batch in one inference call. Vectors are L2-normalised.
+ * face, find its landmarks, align it (eyes level) and crop, and encode all crops of the batch in one
+ * inference call. Vectors are L2-normalised.
  */
 public final class PhotoEmbedder {
     /** What became of one upload: an embedding, or a reason it has none. */
@@ -24,18 +25,20 @@ public final class PhotoEmbedder {
     public record Refused(String reasonCode, String message) implements Outcome {}
 
     private final FaceDetector detector;
+    private final FaceLandmarks landmarks;
+    private final FaceAligner aligner;
     private final ImageEncoder encoder;
     private final FacePicker picker;
-    private final double margin;
     private final boolean centreCropFallback;
     private final String modelVersion;
 
-    public PhotoEmbedder(FaceDetector detector, ImageEncoder encoder, double ambiguousAreaRatio, double margin,
-            boolean centreCropFallback) {
+    public PhotoEmbedder(FaceDetector detector, FaceLandmarks landmarks, ImageEncoder encoder, double ambiguousAreaRatio,
+            double margin, boolean centreCropFallback) {
         this.detector = detector;
+        this.landmarks = landmarks;
+        this.aligner = new FaceAligner(margin);
         this.encoder = encoder;
         this.picker = new FacePicker(ambiguousAreaRatio);
-        this.margin = margin;
         this.centreCropFallback = centreCropFallback;
         this.modelVersion = modelVersion(encoder);
     }
@@ -45,7 +48,7 @@ public final class PhotoEmbedder {
      * different versions are never compared or averaged downstream.
      */
     public static String modelVersion(ImageEncoder encoder) {
-        return encoder.encoderId() + "@" + encoder.weightsSha256().substring(0, 12) + "+l2";
+        return encoder.encoderId() + "@" + encoder.weightsSha256().substring(0, 12) + "+aligned+l2";
     }
 
     public String modelVersion() {
@@ -72,7 +75,8 @@ public final class PhotoEmbedder {
             FacePicker.Choice choice = picker.pick(detector.detect(image));
             if (choice instanceof FacePicker.One one) {
                 DetectedFace f = one.face();
-                crops.add(FacePicker.crop(image, f, margin));
+                // Eyes level, then a square crop with a margin: the pose the face descriptor was trained on.
+                crops.add(aligner.align(image, f, landmarks.detect(image, f)));
                 boxes.add(new FaceBox((float) f.x(), (float) f.y(), (float) f.width(), (float) f.height(), (float) f.score()));
                 cropOwners.add(i);
             } else if (choice instanceof FacePicker.Ambiguous a) {

@@ -123,7 +123,8 @@ final class LocalStack implements AutoCloseable {
             LOG.warn("the embedding job runs on the MiniCluster only for now; not started on the standalone cluster");
             return;
         }
-        if (!Files.isRegularFile(config.faceModel()) || !Files.isRegularFile(config.faceDetector())) {
+        if (!Files.isRegularFile(config.faceModel()) || !Files.isRegularFile(config.faceDetector())
+                || !Files.isRegularFile(config.faceLandmarks())) {
             LOG.warn("embedding job not started: no models at {} (run models/setup.sh)", config.faceModel().getParent());
             return;
         }
