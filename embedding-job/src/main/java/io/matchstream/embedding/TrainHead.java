@@ -65,8 +65,7 @@ public final class TrainHead {
         }
     }
 
-    public record Result(List<Double> epochLosses, Retrieval rawHeldOut, Retrieval headHeldOut, double encodeSeconds,
-            double trainSeconds) {}
+    public record Result(List<Double> epochLosses, Retrieval rawHeldOut, Retrieval headHeldOut, double trainSeconds) {}
 
     private TrainHead() {
     }
@@ -93,12 +92,15 @@ public final class TrainHead {
             List<Face> faces = realFaces(config, detector);
             System.out.printf("%d faces (identities) in %d photos%n", faces.size(),
                     faces.stream().map(f -> f.name().replaceAll("#.*", "")).distinct().count());
-            Result result = train(head, faces, encoder, config.job().faceMargin(), epochs, seed, System.out);
+            long encoding = System.nanoTime();
+            Descriptors data = encode(faces, encoder, config.job().faceMargin(), seed);
+            double encodeSeconds = (System.nanoTime() - encoding) / 1e9;
+            Result result = train(head, data, epochs, seed, System.out);
             head.save(out);
             System.out.printf("held out, raw 128-d descriptors: %s%n", result.rawHeldOut().describe());
             System.out.printf("held out, 512-d head:            %s%n", result.headHeldOut().describe());
             System.out.printf("saved %s (%s) in %.1f s (encoding %.1f s, training %.1f s)%n", out, head.version(),
-                    (System.nanoTime() - started) / 1e9, result.encodeSeconds(), result.trainSeconds());
+                    (System.nanoTime() - started) / 1e9, encodeSeconds, result.trainSeconds());
         }
     }
 
@@ -132,28 +134,69 @@ public final class TrainHead {
         return faces;
     }
 
-    /** Trains {@code head} in place on augmented views of {@code faces}; prints the loss per epoch to {@code log}. */
-    public static Result train(ProjectionHead head, List<Face> faces, ImageEncoder encoder, double margin, int epochs,
-            int seed, PrintStream log) {
-        if (faces.size() < 2) {
-            throw new IllegalArgumentException("triplets need at least two faces, got " + faces.size());
-        }
-        Engine.getEngine("PyTorch").setRandomSeed(seed);
-        FaceAugmenter augmenter = new FaceAugmenter(margin);
-        long started = System.nanoTime();
-        Random random = new Random(seed);
-        List<BufferedImage> crops = new ArrayList<>();
-        for (Face face : faces) {
-            for (int v = 0; v < TRAIN_VIEWS; v++) {
-                crops.add(augmenter.augment(face.photo(), face.box(), random));
+    /** The descriptors training and its held-out evaluation need, encoded once; face i is gallery row i. */
+    public record Descriptors(Views train, float[][] gallery, Views heldOut) {
+        /** Only the given faces, renumbered in the given order. */
+        public Descriptors of(List<Integer> faces) {
+            float[][] rows = new float[faces.size()][];
+            for (int i = 0; i < faces.size(); i++) {
+                rows[i] = gallery[faces.get(i)];
             }
+            return new Descriptors(train.of(faces), rows, heldOut.of(faces));
         }
-        float[][] train = encoder.encode(crops);
-        float[][] gallery = encoder.encode(cleanCrops(faces, margin));
-        Views heldOut = views(faces, augmenter, encoder, HELD_OUT_VIEWS, new Random(~(long) seed));
-        double encodeSeconds = (System.nanoTime() - started) / 1e9;
+    }
 
-        started = System.nanoTime();
+    /** Descriptors of views of a face each, with the face (identity number) each belongs to. */
+    public record Views(float[][] vectors, int[] identities) {
+        /** Only the views of the given faces, renumbered in the given order. */
+        public Views of(List<Integer> faces) {
+            List<float[]> kept = new ArrayList<>();
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 0; i < vectors.length; i++) {
+                int at = faces.indexOf(identities[i]);
+                if (at >= 0) {
+                    kept.add(vectors[i]);
+                    ids.add(at);
+                }
+            }
+            return new Views(kept.toArray(new float[0][]), ids.stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
+
+    /**
+     * Encodes {@value #TRAIN_VIEWS} augmented views of every face for training, a clean crop of each for
+     * the gallery and {@value #HELD_OUT_VIEWS} views from another random stream for held-out queries.
+     */
+    public static Descriptors encode(List<Face> faces, ImageEncoder encoder, double margin, int seed) {
+        FaceAugmenter augmenter = new FaceAugmenter(margin);
+        return new Descriptors(views(faces, augmenter, encoder, TRAIN_VIEWS, new Random(seed)),
+                encoder.encode(cleanCrops(faces, margin)),
+                views(faces, augmenter, encoder, HELD_OUT_VIEWS, new Random(~(long) seed)));
+    }
+
+    /** Trains {@code head} in place on {@code data.train()}; prints the loss per epoch to {@code log}. */
+    public static Result train(ProjectionHead head, Descriptors data, int epochs, int seed, PrintStream log) {
+        int identities = data.gallery().length;
+        if (identities < 2) {
+            throw new IllegalArgumentException("triplets need at least two faces, got " + identities);
+        }
+        List<List<Integer>> order = new ArrayList<>();
+        for (int f = 0; f < identities; f++) {
+            order.add(new ArrayList<>());
+        }
+        for (int i = 0; i < data.train().identities().length; i++) {
+            order.get(data.train().identities()[i]).add(i);
+        }
+        int steps = order.stream().mapToInt(List::size).min().orElseThrow() / VIEWS_PER_IDENTITY;
+        if (steps == 0) {
+            throw new IllegalArgumentException("every face needs at least " + VIEWS_PER_IDENTITY + " training views");
+        }
+        float[][] train = data.train().vectors();
+        int batch = identities * VIEWS_PER_IDENTITY;
+        Random random = new Random(seed);
+        Engine.getEngine("PyTorch").setRandomSeed(seed);
+
+        long started = System.nanoTime();
         List<Double> losses = new ArrayList<>();
         DefaultTrainingConfig config = new DefaultTrainingConfig(new TripletLoss(MARGIN))
                 .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(LEARNING_RATE)).build());
@@ -163,16 +206,6 @@ public final class TrainHead {
         int threads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
         try (Trainer trainer = head.model().newTrainer(config)) {
-            List<List<Integer>> order = new ArrayList<>();
-            for (int f = 0; f < faces.size(); f++) {
-                List<Integer> views = new ArrayList<>();
-                for (int v = 0; v < TRAIN_VIEWS; v++) {
-                    views.add(f * TRAIN_VIEWS + v);
-                }
-                order.add(views);
-            }
-            int steps = TRAIN_VIEWS / VIEWS_PER_IDENTITY;
-            int batch = faces.size() * VIEWS_PER_IDENTITY;
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 order.forEach(views -> Collections.shuffle(views, random));
                 double sum = 0;
@@ -180,7 +213,7 @@ public final class TrainHead {
                     float[] x = new float[batch * ProjectionHead.INPUT];
                     float[] y = new float[batch];
                     int row = 0;
-                    for (int f = 0; f < faces.size(); f++) {
+                    for (int f = 0; f < identities; f++) {
                         for (int k = 0; k < VIEWS_PER_IDENTITY; k++, row++) {
                             System.arraycopy(train[order.get(f).get(step * VIEWS_PER_IDENTITY + k)], 0, x,
                                     row * ProjectionHead.INPUT, ProjectionHead.INPUT);
@@ -203,14 +236,13 @@ public final class TrainHead {
             JniUtils.setNumThreads(threads);
         }
         double trainSeconds = (System.nanoTime() - started) / 1e9;
-        return new Result(losses, evaluate(gallery, heldOut.vectors(), heldOut.identities()),
-                evaluate(head.project(gallery), head.project(heldOut.vectors()), heldOut.identities()),
-                encodeSeconds, trainSeconds);
+        Views heldOut = data.heldOut();
+        return new Result(losses, evaluate(data.gallery(), heldOut.vectors(), heldOut.identities()),
+                evaluate(head.project(data.gallery()), head.project(heldOut.vectors()), heldOut.identities()),
+                trainSeconds);
     }
 
-    /** Descriptors of {@code perFace} augmented views of every face, with the face each belongs to. */
-    public record Views(float[][] vectors, int[] identities) {}
-
+    /** Descriptors of {@code perFace} augmented views of every face, in face order. */
     public static Views views(List<Face> faces, FaceAugmenter augmenter, ImageEncoder encoder, int perFace, Random random) {
         List<BufferedImage> crops = new ArrayList<>();
         int[] identities = new int[faces.size() * perFace];
