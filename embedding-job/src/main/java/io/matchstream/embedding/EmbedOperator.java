@@ -38,6 +38,7 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
     private transient FaceDetector detector;
     private transient FaceLandmarks landmarks;
     private transient ImageEncoder encoder;
+    private transient ProjectionHead head;
     private transient PhotoEmbedder embedder;
     private transient AvroDeserializer<ProfileUpload> uploads;
     private transient AvroSerializer<ProfileEmbedding> embeddings;
@@ -60,7 +61,8 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         detector = FaceDetector.open(config);
         landmarks = FaceLandmarks.open(config);
         encoder = config.openEncoder();
-        embedder = new PhotoEmbedder(detector, landmarks, encoder, config.job().ambiguousAreaRatio(), config.job().faceMargin(),
+        head = config.encoder().headFile().map(ProjectionHead::load).orElse(null);
+        embedder = new PhotoEmbedder(detector, landmarks, encoder, head, config.job().ambiguousAreaRatio(), config.job().faceMargin(),
                 config.job().centreCropFallback());
         SchemaRegistry schemas = registry.connect();
         uploads = Topics.PROFILE_UPLOADS.valueDeserializer(schemas);
@@ -150,6 +152,9 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
             }
             if (landmarks != null) {
                 landmarks.close();
+            }
+            if (head != null) {
+                head.close();
             }
         } finally {
             super.close();

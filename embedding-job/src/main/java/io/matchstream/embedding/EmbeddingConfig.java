@@ -36,7 +36,13 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
      * values for Qwen3-VL-2B's vision tower.
      */
     public record Encoder(String kind, String model, String id, int inputSize, String mean, String std, int dimension,
-            int batch) {}
+            int batch, String projectionHead) {
+
+        /** The trained 512-d head ({@code --projection-head}; {@code none} embeds with the encoder's own vectors). */
+        public java.util.Optional<Path> headFile() {
+            return projectionHead.equals("none") ? java.util.Optional.empty() : java.util.Optional.of(Path.of(projectionHead));
+        }
+    }
 
     /** Opens the configured encoder; the caller closes it. */
     public ImageEncoder openEncoder() {
@@ -103,7 +109,8 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
             Map.entry("encoder-mean", "0.5,0.5,0.5"),
             Map.entry("encoder-std", "0.5,0.5,0.5"),
             Map.entry("encoder-dim", "2048"),
-            Map.entry("encoder-batch", "1"));
+            Map.entry("encoder-batch", "1"),
+            Map.entry("projection-head", ProjectionHead.DEFAULT_FILE.toString()));
     /** flag -> environment variable */
     private static final Map<String, String> ENV = envNames();
 
@@ -159,7 +166,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
                 new Encoder(job("encoder", flags, env), job("encoder-model", flags, env), job("encoder-id", flags, env),
                         Integer.parseInt(job("encoder-input-size", flags, env)), job("encoder-mean", flags, env),
                         job("encoder-std", flags, env), Integer.parseInt(job("encoder-dim", flags, env)),
-                        Integer.parseInt(job("encoder-batch", flags, env))));
+                        Integer.parseInt(job("encoder-batch", flags, env)), job("projection-head", flags, env)));
     }
 
     /** A copy with some flags changed, e.g. {@code with(Map.of("bootstrap-servers", "b:9092"))}. */
@@ -196,6 +203,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
         flags.put("encoder-std", encoder.std());
         flags.put("encoder-dim", Integer.toString(encoder.dimension()));
         flags.put("encoder-batch", Integer.toString(encoder.batch()));
+        flags.put("projection-head", encoder.projectionHead());
         return flags;
     }
 

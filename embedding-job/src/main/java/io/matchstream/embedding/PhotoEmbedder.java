@@ -28,27 +28,35 @@ public final class PhotoEmbedder {
     private final FaceLandmarks landmarks;
     private final FaceAligner aligner;
     private final ImageEncoder encoder;
+    private final ProjectionHead head;
     private final FacePicker picker;
     private final boolean centreCropFallback;
     private final String modelVersion;
 
-    public PhotoEmbedder(FaceDetector detector, FaceLandmarks landmarks, ImageEncoder encoder, double ambiguousAreaRatio,
-            double margin, boolean centreCropFallback) {
+    /** @param head the trained projection head, or null to embed with the encoder's own vectors */
+    public PhotoEmbedder(FaceDetector detector, FaceLandmarks landmarks, ImageEncoder encoder, ProjectionHead head,
+            double ambiguousAreaRatio, double margin, boolean centreCropFallback) {
+        if (head != null && encoder.dimension() != ProjectionHead.INPUT) {
+            throw new IllegalArgumentException("the projection head takes " + ProjectionHead.INPUT + "-d vectors, the encoder gives "
+                    + encoder.dimension() + ": train a head for this encoder or run with --projection-head none");
+        }
         this.detector = detector;
         this.landmarks = landmarks;
         this.aligner = new FaceAligner(margin);
         this.encoder = encoder;
+        this.head = head;
         this.picker = new FacePicker(ambiguousAreaRatio);
         this.centreCropFallback = centreCropFallback;
-        this.modelVersion = modelVersion(encoder);
+        this.modelVersion = modelVersion(encoder, head);
     }
 
     /**
      * The version every vector carries, derived from the weights (never typed by hand): vectors of
      * different versions are never compared or averaged downstream.
      */
-    public static String modelVersion(ImageEncoder encoder) {
-        return encoder.encoderId() + "@" + encoder.weightsSha256().substring(0, 12) + "+aligned+l2";
+    public static String modelVersion(ImageEncoder encoder, ProjectionHead head) {
+        return encoder.encoderId() + "@" + encoder.weightsSha256().substring(0, 12) + "+aligned"
+                + (head == null ? "+l2" : "+" + head.version());
     }
 
     public String modelVersion() {
@@ -92,6 +100,9 @@ public final class PhotoEmbedder {
         }
         if (!crops.isEmpty()) {
             float[][] vectors = encoder.encode(crops);
+            if (head != null) {
+                vectors = head.project(vectors);
+            }
             for (int c = 0; c < crops.size(); c++) {
                 int i = cropOwners.get(c);
                 ProfileUpload upload = uploads.get(i);

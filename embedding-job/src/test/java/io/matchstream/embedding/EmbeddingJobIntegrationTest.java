@@ -98,9 +98,9 @@ class EmbeddingJobIntegrationTest {
             assertThat(tombstones).isEqualTo(1);
             assertThat(byUser.keySet()).containsExactlyInAnyOrder("ana", "ben");
             ProfileEmbedding ana = byUser.get("ana");
-            assertThat(ana.getVector()).hasSize(DlibFaceEncoder.DIMENSION);
+            assertThat(ana.getVector()).hasSize(ProjectionHead.DIMENSION);
             assertThat(norm(ana.getVector())).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
-            assertThat(ana.getModelVersion()).startsWith(DlibFaceEncoder.ENCODER_ID + "@");
+            assertThat(ana.getModelVersion()).startsWith(DlibFaceEncoder.ENCODER_ID + "@").contains("+head-");
             assertThat(ana.getFaceBox()).isNotNull();
             assertThat(ana.getCentreCrop()).isFalse();
             assertThat(ana.getVector()).isEqualTo(byUser.get("ben").getVector()); // same photo, same vector

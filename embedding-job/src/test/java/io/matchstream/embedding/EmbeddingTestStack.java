@@ -36,6 +36,10 @@ final class EmbeddingTestStack implements AutoCloseable {
     final EmbeddedFlinkCluster flink;
 
     EmbeddingTestStack(Path dataDir) {
+        // The job embeds through the trained head; train the shipped default (deterministic) if it is missing.
+        if (!java.nio.file.Files.isRegularFile(ProjectionHead.DEFAULT_FILE)) {
+            TrainHead.main(new String[] {"--out", ProjectionHead.DEFAULT_FILE.toString()});
+        }
         broker = new EmbeddedKafkaBroker(dataDir, 0).start();
         registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
         broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());

@@ -124,8 +124,9 @@ final class LocalStack implements AutoCloseable {
             return;
         }
         if (!Files.isRegularFile(config.faceModel()) || !Files.isRegularFile(config.faceDetector())
-                || !Files.isRegularFile(config.faceLandmarks())) {
-            LOG.warn("embedding job not started: no models at {} (run models/setup.sh)", config.faceModel().getParent());
+                || !Files.isRegularFile(config.faceLandmarks())
+                || config.encoder().headFile().map(f -> !Files.isRegularFile(f)).orElse(false)) {
+            LOG.warn("embedding job not started: models missing in {} (run ./matchstream setup)", config.faceModel().getParent());
             return;
         }
         Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(EmbeddingConfig.JOB_NAME));

@@ -21,6 +21,7 @@ public final class Matchstream {
             "             --create [--bootstrap-servers H:P] [--replication-factor N] creates the missing ones on a cluster",
             "  bench      benchmarks with a baseline from the same run (./matchstream bench ingest)",
             "  setup      build everything and install the JS conformance client, without running",
+            "  train-head train the 512-d projection head of the embedding job (./matchstream setup does it once)",
             "  test       run every test (what CI runs)",
             "  help       this text",
             "",
