@@ -1,23 +1,13 @@
 package io.matchstream.embedding;
 
-import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -54,23 +44,9 @@ public final class DlibFaceEncoder implements ImageEncoder {
 
     /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
     public static DlibFaceEncoder open(Path modelFile) {
-        if (!Files.isRegularFile(modelFile)) {
-            throw new EncodingException("face model not found at " + modelFile + ": run models/setup.sh"
-                    + " (or point --face-model / MATCHSTREAM_FACE_MODEL at its face_recognition.pt)");
-        }
-        DjlCache.configure();
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(modelFile.toAbsolutePath().getParent())
-                .optModelName(modelName(modelFile))
-                .optEngine("PyTorch")
-                .optTranslator(new NoopTranslator())
-                .build();
-        try {
-            return new DlibFaceEncoder(criteria.loadModel(), sha256(modelFile));
-        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
-            throw new EncodingException("cannot load face model " + modelFile + ": " + e.getMessage(), e);
-        }
+        ZooModel<NDList, NDList> model = TorchScriptFiles.load(modelFile, "face model", "run models/setup.sh"
+                + " (or point --face-model / MATCHSTREAM_FACE_MODEL at its face_recognition.pt)");
+        return new DlibFaceEncoder(model, TorchScriptFiles.sha256(modelFile));
     }
 
     @Override
@@ -135,28 +111,6 @@ public final class DlibFaceEncoder implements ImageEncoder {
             closed = true;
             predictor.close();
             model.close();
-        }
-    }
-
-    /** DJL's PyTorch engine loads {@code <dir>/<name>.pt}. */
-    private static String modelName(Path modelFile) {
-        String file = modelFile.getFileName().toString();
-        if (!file.endsWith(".pt")) {
-            throw new EncodingException("face model must be a TorchScript .pt file, got " + modelFile);
-        }
-        return file.substring(0, file.length() - ".pt".length());
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 }

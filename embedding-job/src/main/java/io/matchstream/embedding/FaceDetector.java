@@ -1,18 +1,12 @@
 package io.matchstream.embedding;
 
-import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -67,27 +61,8 @@ public final class FaceDetector implements AutoCloseable {
         if (!(minScore > 0 && minScore < 1)) {
             throw new IllegalArgumentException("face detector min score must be in (0, 1), got " + minScore);
         }
-        if (!Files.isRegularFile(modelFile)) {
-            throw new EncodingException("face detector not found at " + modelFile + ": run models/setup.sh"
-                    + " (or point --face-detector / MATCHSTREAM_FACE_DETECTOR at its tiny_face_detector.pt)");
-        }
-        String file = modelFile.getFileName().toString();
-        if (!file.endsWith(".pt")) {
-            throw new EncodingException("face detector must be a TorchScript .pt file, got " + modelFile);
-        }
-        DjlCache.configure();
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(modelFile.toAbsolutePath().getParent())
-                .optModelName(file.substring(0, file.length() - ".pt".length()))
-                .optEngine("PyTorch")
-                .optTranslator(new NoopTranslator())
-                .build();
-        try {
-            return new FaceDetector(criteria.loadModel(), inputSize, minScore);
-        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
-            throw new EncodingException("cannot load face detector " + modelFile + ": " + e.getMessage(), e);
-        }
+        return new FaceDetector(TorchScriptFiles.load(modelFile, "face detector", "run models/setup.sh"
+                + " (or point --face-detector / MATCHSTREAM_FACE_DETECTOR at its tiny_face_detector.pt)"), inputSize, minScore);
     }
 
     /** The faces in the image, most confident first. */

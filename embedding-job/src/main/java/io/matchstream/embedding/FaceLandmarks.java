@@ -1,18 +1,12 @@
 package io.matchstream.embedding;
 
-import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,27 +50,8 @@ public final class FaceLandmarks implements AutoCloseable {
 
     /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
     public static FaceLandmarks open(Path modelFile) {
-        if (!Files.isRegularFile(modelFile)) {
-            throw new EncodingException("face landmark model not found at " + modelFile + ": run models/setup.sh"
-                    + " (or point --face-landmarks / MATCHSTREAM_FACE_LANDMARKS at its face_landmarks_68.pt)");
-        }
-        String file = modelFile.getFileName().toString();
-        if (!file.endsWith(".pt")) {
-            throw new EncodingException("face landmark model must be a TorchScript .pt file, got " + modelFile);
-        }
-        DjlCache.configure();
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(modelFile.toAbsolutePath().getParent())
-                .optModelName(file.substring(0, file.length() - ".pt".length()))
-                .optEngine("PyTorch")
-                .optTranslator(new NoopTranslator())
-                .build();
-        try {
-            return new FaceLandmarks(criteria.loadModel());
-        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
-            throw new EncodingException("cannot load face landmark model " + modelFile + ": " + e.getMessage(), e);
-        }
+        return new FaceLandmarks(TorchScriptFiles.load(modelFile, "face landmark model", "run models/setup.sh"
+                + " (or point --face-landmarks / MATCHSTREAM_FACE_LANDMARKS at its face_landmarks_68.pt)"));
     }
 
     /** The 68 landmarks of the face in {@code face}'s box, in the image's pixels. */

@@ -1,24 +1,14 @@
 package io.matchstream.embedding;
 
-import ai.djl.MalformedModelException;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -61,24 +51,9 @@ public final class TorchScriptImageEncoder implements ImageEncoder {
 
     public static TorchScriptImageEncoder open(Spec spec) {
         Path file = spec.model();
-        if (!Files.isRegularFile(file) || !file.getFileName().toString().endsWith(".pt")) {
-            throw new EncodingException("encoder model " + file + " is not a TorchScript .pt file"
-                    + " (export one with models/export_qwen3_vl_vision.py, or use --encoder dlib)");
-        }
-        DjlCache.configure();
-        String name = file.getFileName().toString();
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-                .setTypes(NDList.class, NDList.class)
-                .optModelPath(file.toAbsolutePath().getParent())
-                .optModelName(name.substring(0, name.length() - ".pt".length()))
-                .optEngine("PyTorch")
-                .optTranslator(new NoopTranslator())
-                .build();
-        try {
-            return new TorchScriptImageEncoder(spec, criteria.loadModel(), sha256(file));
-        } catch (IOException | ModelNotFoundException | MalformedModelException e) {
-            throw new EncodingException("cannot load encoder model " + file + ": " + e.getMessage(), e);
-        }
+        ZooModel<NDList, NDList> model = TorchScriptFiles.load(file, "encoder model",
+                "export one with models/export_qwen3_vl_vision.py, or use --encoder dlib");
+        return new TorchScriptImageEncoder(spec, model, TorchScriptFiles.sha256(file));
     }
 
     @Override
@@ -146,19 +121,6 @@ public final class TorchScriptImageEncoder implements ImageEncoder {
             closed = true;
             predictor.close();
             model.close();
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 }
