@@ -69,6 +69,10 @@ final class DemoCommand {
                 out.println("== ./matchstream tail " + Topics.PROFILE_EMBEDDINGS.name() + " (face embeddings)");
                 TailCommand.tail(bootstrap, registry, Topics.PROFILE_EMBEDDINGS.name(), false, 100, 8, out);
             }
+            if (stack.runningJobs().stream().anyMatch(j -> j.startsWith("preference"))) {
+                out.println("== ./matchstream tail " + Topics.MATCHES.name() + " (the mutual like)");
+                TailCommand.tail(bootstrap, registry, Topics.MATCHES.name(), false, 1, 20, out);
+            }
             out.println("== ./matchstream tail " + Topics.DEAD_LETTERS.name());
             TailCommand.tail(bootstrap, registry, Topics.DEAD_LETTERS.name(), false, 100, 3, out);
             out.println();

@@ -6,6 +6,8 @@ import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.embedded.StandaloneFlinkCluster;
 import io.matchstream.embedding.EmbeddingConfig;
 import io.matchstream.embedding.EmbeddingJob;
+import io.matchstream.preference.PreferenceConfig;
+import io.matchstream.preference.PreferenceJob;
 import io.matchstream.ingest.IngestConfig;
 import io.matchstream.ingest.IngestJob;
 import io.matchstream.registry.RegistryConfig;
@@ -37,6 +39,9 @@ final class LocalStack implements AutoCloseable {
             return new Ports(9092, 8085, 8081);
         }
     }
+
+    /** Three jobs at parallelism 2, each a slot-sharing group of its own: 6 slots, and room for one more. */
+    private static final int SLOTS = 8;
 
     private final Path dataDir;
     private final Ports ports;
@@ -79,14 +84,15 @@ final class LocalStack implements AutoCloseable {
         broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
         registerSchemas();
         if (standalone) {
-            cluster = new StandaloneFlinkCluster(dataDir.resolve("flink").resolve("cluster"), ports.flink(), 4,
+            cluster = new StandaloneFlinkCluster(dataDir.resolve("flink").resolve("cluster"), ports.flink(), SLOTS,
                     StandaloneFlinkCluster.flinkClassPath(LocalStack::isJobCode)).start();
         } else {
-            flink = new EmbeddedFlinkCluster(ports.flink(), 4).start();
+            flink = new EmbeddedFlinkCluster(ports.flink(), SLOTS).start();
         }
         if (runJobs) {
             startIngestJob();
             startEmbeddingJob();
+            startPreferenceJob();
         }
     }
 
@@ -134,6 +140,21 @@ final class LocalStack implements AutoCloseable {
         JobClient client = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), restore.map(Path::toString).orElse(null));
         jobs.add(() -> client.cancel().join());
         jobNames.add("embedding");
+    }
+
+    /** Mutual-match detection (preference vectors come next); MiniCluster only until it has a cluster jar. */
+    private void startPreferenceJob() throws Exception {
+        if (standalone) {
+            LOG.warn("the preference job runs on the MiniCluster only for now; not started on the standalone cluster");
+            return;
+        }
+        PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", bootstrapServers(),
+                "registry-url", registryUrl(), "checkpoint-dir", checkpointDir().toUri().toString()), Map.of());
+        Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(PreferenceConfig.JOB_NAME));
+        restore.ifPresent(p -> LOG.info("preference job resumes from {}", p));
+        JobClient client = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), restore.map(Path::toString).orElse(null));
+        jobs.add(() -> client.cancel().join());
+        jobNames.add("preference (matches)");
     }
 
     private void startIngestJob() throws Exception {

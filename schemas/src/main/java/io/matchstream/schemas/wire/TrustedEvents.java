@@ -3,15 +3,16 @@ package io.matchstream.schemas.wire;
 import org.apache.avro.util.ClassSecurityValidator;
 
 /**
- * Avro 1.12 refuses to instantiate classes by name unless they are trusted. Our generated event classes
+ * Avro 1.12 refuses to instantiate classes by name unless they are trusted (our serdes install this; so must
+ * every operator whose records Flink serializes with Avro, in its open()). Our generated event classes
  * live in one package; trusting that package (and nothing else) keeps Avro's protection for the rest.
  */
-final class TrustedEvents {
+public final class TrustedEvents {
     static final String EVENTS_PACKAGE = "io.matchstream.events";
 
     private TrustedEvents() {}
 
-    static synchronized void install() {
+    public static synchronized void install() {
         ClassSecurityValidator.ClassSecurityPredicate current = ClassSecurityValidator.getGlobal();
         if (current instanceof EventsPredicate) {
             return;

@@ -1,0 +1,169 @@
+package io.matchstream.preference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import io.matchstream.embedded.EmbeddedFlinkCluster;
+import io.matchstream.embedded.EmbeddedKafkaBroker;
+import io.matchstream.events.DeadLetter;
+import io.matchstream.events.Match;
+import io.matchstream.events.MatchStatus;
+import io.matchstream.events.Swipe;
+import io.matchstream.events.SwipeAction;
+import io.matchstream.registry.RegistryConfig;
+import io.matchstream.registry.SchemaRegistryServer;
+import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.wire.SchemaRegistryClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** 3,000 random swipes among 60 users on the real broker: exactly one match per unblocked mutual like. */
+class PreferenceJobIntegrationTest {
+    @TempDir
+    static Path dataDir;
+    static EmbeddedKafkaBroker broker;
+    static SchemaRegistryServer registry;
+    static EmbeddedFlinkCluster flink;
+
+    @BeforeAll
+    static void start() {
+        broker = new EmbeddedKafkaBroker(dataDir, 0).start();
+        registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
+        broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+        flink = new EmbeddedFlinkCluster(0, 4).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        flink.close();
+        registry.close();
+        broker.close();
+    }
+
+    @Test
+    void everyUnblockedMutualLikeBecomesExactlyOneMatch() throws Exception {
+        SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
+        var serializer = Topics.SWIPES.valueSerializer(schemas);
+        Random random = new Random(7);
+        Set<String> likes = new HashSet<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            String from = "u" + random.nextInt(60);
+            String to = "u" + random.nextInt(60);
+            if (from.equals(to)) {
+                continue;
+            }
+            int r = random.nextInt(100);
+            SwipeAction action = r < 55 ? SwipeAction.LIKE : r < 60 ? SwipeAction.SUPERLIKE : SwipeAction.PASS;
+            if (action != SwipeAction.PASS) {
+                likes.add(from + ">" + to);
+            }
+            records.add(record(serializer, new Swipe("e" + i, from, to, action, Instant.now())));
+        }
+        // Ten one-sided likes answered by a block and then a like from the same user (same partition, so
+        // in this order): mutual likes, yet never a match. Blocks between users whose swipes the job may
+        // interleave either way are left to the harness test, where the order is fixed.
+        Set<String> blocked = new HashSet<>();
+        for (String like : List.copyOf(likes)) {
+            String[] users = like.split(">");
+            if (blocked.size() < 10 && !likes.contains(users[1] + ">" + users[0])) {
+                blocked.add(MatchDetector.pairKey(users[0], users[1]));
+                records.add(record(serializer, new Swipe("b" + blocked.size(), users[1], users[0], SwipeAction.BLOCK, Instant.now())));
+                records.add(record(serializer, new Swipe("l" + blocked.size(), users[1], users[0], SwipeAction.LIKE, Instant.now())));
+            }
+        }
+        records.add(new ProducerRecord<>(Topics.SWIPES.name(), "bad".getBytes(StandardCharsets.UTF_8), new byte[] {5, 5, 5, 5, 5}));
+        Set<String> mutual = new HashSet<>();
+        for (String like : likes) {
+            String[] users = like.split(">");
+            if (likes.contains(users[1] + ">" + users[0])) {
+                mutual.add(MatchDetector.pairKey(users[0], users[1]));
+            }
+        }
+        assertThat(mutual).as("the data has mutual likes").hasSizeGreaterThan(20);
+        publish(records);
+
+        PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", broker.bootstrapServers(),
+                "registry-url", registry.url(), "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString()), Map.of());
+        JobClient job = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), null);
+        try {
+            List<ConsumerRecord<byte[], byte[]>> out = await(Topics.MATCHES.name(), mutual.size());
+            var matches = Topics.MATCHES.valueDeserializer(schemas);
+            int matched = 0;
+            int unmatched = 0;
+            Set<String> ids = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> r : out) {
+                Match m = matches.deserialize(r.topic(), r.value());
+                assertThat(m.getMatchId()).isEqualTo(MatchDetector.matchId(m.getUserA(), m.getUserB()));
+                assertThat(m.getStatus()).isEqualTo(MatchStatus.MATCHED);
+                assertThat(mutual).contains(MatchDetector.pairKey(m.getUserA(), m.getUserB()));
+                assertThat(blocked).doesNotContain(MatchDetector.pairKey(m.getUserA(), m.getUserB()));
+                assertThat(ids.add(m.getMatchId())).as("one match per pair").isTrue();
+            }
+            assertThat(ids).hasSize(mutual.size());
+            DeadLetter letter = Topics.DEAD_LETTERS.valueDeserializer(schemas)
+                    .deserialize("", await(Topics.DEAD_LETTERS.name(), 1).get(0).value());
+            assertThat(letter.getReasonCode()).isEqualTo("wrong_magic_byte");
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static ProducerRecord<byte[], byte[]> record(io.matchstream.schemas.wire.AvroSerializer<Swipe> serializer, Swipe swipe) {
+        return new ProducerRecord<>(Topics.SWIPES.name(), swipe.getSwiperId().getBytes(StandardCharsets.UTF_8),
+                serializer.serialize(Topics.SWIPES.name(), swipe));
+    }
+
+    private static void publish(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (var r : records) {
+                producer.send(r);
+            }
+            producer.flush();
+        }
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> await(String topic, int count) throws Exception {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (out.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+            Thread.sleep(2000);
+            consumer.poll(Duration.ofMillis(500)).forEach(out::add);
+        }
+        assertThat(out).as("committed records on " + topic).hasSize(count);
+        return out;
+    }
+}
