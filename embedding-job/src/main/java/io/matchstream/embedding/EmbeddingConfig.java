@@ -1,5 +1,6 @@
 package io.matchstream.embedding;
 
+import io.matchstream.schemas.flink.JobFlags;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -129,14 +130,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
     }
 
     public static EmbeddingConfig fromArgs(String[] args) {
-        Map<String, String> flags = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --flag value pairs, got: " + args[i]);
-            }
-            flags.put(args[i].substring(2), args[++i]);
-        }
-        return fromFlags(flags, System.getenv());
+        return fromFlags(JobFlags.parse(args), System.getenv());
     }
 
     public static EmbeddingConfig fromFlags(Map<String, String> flags, Map<String, String> env) {

@@ -1,6 +1,7 @@
 package io.matchstream.preference;
 
 import io.matchstream.schemas.flink.JobEnvironment;
+import io.matchstream.schemas.flink.JobFlags;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.HashMap;
@@ -49,14 +50,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
     }
 
     public static PreferenceConfig fromArgs(String[] args) {
-        Map<String, String> flags = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --flag value pairs, got: " + args[i]);
-            }
-            flags.put(args[i].substring(2), args[++i]);
-        }
-        return fromFlags(flags, System.getenv());
+        return fromFlags(JobFlags.parse(args), System.getenv());
     }
 
     public JobEnvironment.Settings jobSettings() {
