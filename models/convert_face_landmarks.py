@@ -25,7 +25,7 @@ This file reproduces their forward pass (FaceProcessor.runNet) op by op:
 TF's 'same' padding for a 3x3 window at stride 2 on an even side pads one row and column after (bottom,
 right) only; at stride 1 one on each side. _pad_same computes it from the shape, as TF does.
 
-Weights are read exactly as tfjs-core's io.decodeWeights does (convert_tiny_face_detector.load_tfjs_weights):
+Weights are read exactly as tfjs-core's io.decodeWeights does (tfjs_weights.load_tfjs_weights):
 manifest order, uint8-quantised tensors dequantised as q * scale + min.
 
 Usage: convert_face_landmarks.py tiny|full MODEL_DIR OUTPUT.pt
@@ -37,7 +37,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from convert_tiny_face_detector import load_tfjs_weights
+from tfjs_weights import load_tfjs_weights
 
 MEAN_RGB = (122.782, 117.001, 104.298)
 INPUT_SIZE = 112

@@ -27,45 +27,16 @@ manifest order, uint8-quantised tensors dequantised as q * scale + min.
 Usage: convert_tiny_face_detector.py MODEL_DIR OUTPUT.pt
 """
 
-import json
-import math
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tfjs_weights import load_tfjs_weights
+
 MEAN_RGB = (117.001, 114.697, 97.404)
 MODEL_NAME = "tiny_face_detector_model"
-
-
-def load_tfjs_weights(model_dir, model_name=MODEL_NAME):
-    """Also used by convert_face_landmarks.py for another of face-api's models."""
-    with open(os.path.join(model_dir, model_name + "-weights_manifest.json")) as f:
-        manifest = json.load(f)
-    weights = {}
-    for group in manifest:
-        blob = b"".join(open(os.path.join(model_dir, p), "rb").read() for p in group["paths"])
-        offset = 0
-        for spec in group["weights"]:
-            if spec["dtype"] != "float32":
-                raise ValueError(f"unexpected dtype {spec['dtype']} for {spec['name']}")
-            count = math.prod(spec["shape"])
-            quant = spec.get("quantization")
-            if quant is None:
-                values = np.frombuffer(blob, dtype="<f4", count=count, offset=offset)
-                offset += 4 * count
-            elif quant["dtype"] == "uint8":
-                raw = np.frombuffer(blob, dtype=np.uint8, count=count, offset=offset)
-                values = (raw.astype(np.float64) * quant["scale"] + quant["min"]).astype(np.float32)
-                offset += count
-            else:
-                raise ValueError(f"unsupported quantization {quant['dtype']} for {spec['name']}")
-            weights[spec["name"]] = values.reshape(spec["shape"])
-        if offset != len(blob):
-            raise ValueError(f"{len(blob) - offset} bytes left over in {group['paths']}")
-    return weights
 
 
 def _t(array):
@@ -127,7 +98,7 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     model_dir, output = sys.argv[1], sys.argv[2]
-    net = TinyFaceDetector(load_tfjs_weights(model_dir)).eval()
+    net = TinyFaceDetector(load_tfjs_weights(model_dir, MODEL_NAME)).eval()
     with torch.no_grad():
         scripted = torch.jit.script(net)
         probe = torch.rand(2, 3, 416, 416) * 255

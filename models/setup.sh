@@ -84,7 +84,7 @@ fetch_face_api() {
 convert_face_recognition() {
   # The stamp names the inputs of the conversion; a changed converter or torch rebuilds the model.
   local stamp
-  stamp="$(cat "$HERE/convert_face_recognition.py" | sha256sum | cut -d' ' -f1) ${WEIGHT_SHA256[face_recognition_model.bin]} torch-$TORCH_VERSION"
+  stamp="$(cat "$HERE/tfjs_weights.py" "$HERE/convert_face_recognition.py" | sha256sum | cut -d' ' -f1) ${WEIGHT_SHA256[face_recognition_model.bin]} torch-$TORCH_VERSION"
   if [[ -f "$FACE_MODEL" && "$(cat "$FACE_MODEL.stamp" 2>/dev/null)" == "$stamp" ]]; then
     return
   fi
@@ -95,7 +95,7 @@ convert_face_recognition() {
 
 convert_tiny_face_detector() {
   local stamp
-  stamp="$(cat "$HERE/convert_tiny_face_detector.py" | sha256sum | cut -d' ' -f1) ${WEIGHT_SHA256[tiny_face_detector_model.bin]} torch-$TORCH_VERSION"
+  stamp="$(cat "$HERE/tfjs_weights.py" "$HERE/convert_tiny_face_detector.py" | sha256sum | cut -d' ' -f1) ${WEIGHT_SHA256[tiny_face_detector_model.bin]} torch-$TORCH_VERSION"
   if [[ -f "$FACE_DETECTOR" && "$(cat "$FACE_DETECTOR.stamp" 2>/dev/null)" == "$stamp" ]]; then
     return
   fi
@@ -107,7 +107,7 @@ convert_tiny_face_detector() {
 convert_face_landmarks() { # tiny|full weights-file output
   # The converter imports the detector's weight reader, so both scripts are inputs.
   local stamp
-  stamp="$1 $(cat "$HERE/convert_face_landmarks.py" "$HERE/convert_tiny_face_detector.py" | sha256sum | cut -d' ' -f1) ${WEIGHT_SHA256[$2]} torch-$TORCH_VERSION"
+  stamp="$1 $(cat "$HERE/tfjs_weights.py" "$HERE/convert_face_landmarks.py" | sha256sum | cut -d' ' -f1) ${WEIGHT_SHA256[$2]} torch-$TORCH_VERSION"
   if [[ -f "$3" && "$(cat "$3.stamp" 2>/dev/null)" == "$stamp" ]]; then
     return
   fi
