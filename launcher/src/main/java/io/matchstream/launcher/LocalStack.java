@@ -106,7 +106,7 @@ final class LocalStack implements AutoCloseable {
         return classPathEntry.contains("/io/matchstream/") || classPathEntry.endsWith("/classes")
                 || classPathEntry.endsWith("/test-classes") || name.startsWith("launcher")
                 || name.startsWith("kafka") || name.startsWith("flink-connector-kafka") || name.startsWith("avro")
-                || name.startsWith("jackson-") || name.startsWith("scala-")
+                || name.startsWith("jackson-") || name.startsWith("scala-") || name.startsWith("flink-avro")
                 || name.matches("(schemas|schema-registry|embedded-stack|ingest-job|bench)-.*\\.jar");
     }
 
@@ -118,42 +118,41 @@ final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * The embedding job needs the converted models (models/setup.sh, which ./matchstream runs first). On a
-     * standalone cluster it would need its own job jar with DJL on the cluster's classpath: not built yet.
+     * The embedding job needs the converted models (models/setup.sh, which ./matchstream runs first). On the
+     * standalone cluster DJL sits on the cluster's classpath, not in the job jar: its native libraries load
+     * once per JVM.
      */
     private void startEmbeddingJob() throws Exception {
         EmbeddingConfig config = EmbeddingConfig.defaults().with(Map.of(
                 "bootstrap-servers", bootstrapServers(), "registry-url", registryUrl(),
                 "checkpoint-dir", checkpointDir().toUri().toString()));
-        if (standalone) {
-            LOG.warn("the embedding job runs on the MiniCluster only for now; not started on the standalone cluster");
-            return;
-        }
         if (!Files.isRegularFile(config.faceModel()) || !Files.isRegularFile(config.faceDetector())
                 || !Files.isRegularFile(config.faceLandmarks())
                 || config.encoder().headFile().map(f -> !Files.isRegularFile(f)).orElse(false)) {
             LOG.warn("embedding job not started: models missing in {} (run ./matchstream setup)", config.faceModel().getParent());
             return;
         }
-        Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(EmbeddingConfig.JOB_NAME));
-        restore.ifPresent(p -> LOG.info("embedding job resumes from {}", p));
-        JobClient client = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), restore.map(Path::toString).orElse(null));
-        jobs.add(() -> client.cancel().join());
+        String restore = restorePoint(EmbeddingConfig.JOB_NAME);
+        if (standalone) {
+            submitJar("embedding-job", EmbeddingJob.class, config.toFlags(), restore);
+        } else {
+            JobClient client = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), restore);
+            jobs.add(() -> client.cancel().join());
+        }
         jobNames.add("embedding");
     }
 
-    /** Mutual-match detection (preference vectors come next); MiniCluster only until it has a cluster jar. */
+    /** Mutual-match detection (preference vectors come next). */
     private void startPreferenceJob() throws Exception {
-        if (standalone) {
-            LOG.warn("the preference job runs on the MiniCluster only for now; not started on the standalone cluster");
-            return;
-        }
         PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", bootstrapServers(),
                 "registry-url", registryUrl(), "checkpoint-dir", checkpointDir().toUri().toString()), Map.of());
-        Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(PreferenceConfig.JOB_NAME));
-        restore.ifPresent(p -> LOG.info("preference job resumes from {}", p));
-        JobClient client = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), restore.map(Path::toString).orElse(null));
-        jobs.add(() -> client.cancel().join());
+        String restore = restorePoint(PreferenceConfig.JOB_NAME);
+        if (standalone) {
+            submitJar("preference-job", PreferenceJob.class, config.toFlags(), restore);
+        } else {
+            JobClient client = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), restore);
+            jobs.add(() -> client.cancel().join());
+        }
         jobNames.add("preference (matches)");
     }
 
@@ -161,22 +160,32 @@ final class LocalStack implements AutoCloseable {
         IngestConfig config = IngestConfig.defaults()
                 .withBootstrapServers(bootstrapServers(), registryUrl())
                 .with("checkpoint-dir", checkpointDir().toUri().toString());
-        Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(IngestConfig.JOB_NAME));
-        restore.ifPresent(p -> LOG.info("ingest job resumes from {}", p));
-        String restorePath = restore.map(Path::toString).orElse(null);
+        String restorePath = restorePoint(IngestConfig.JOB_NAME);
         if (standalone) {
-            List<String> args = new ArrayList<>();
-            config.toFlags().forEach((flag, value) -> {
-                args.add("--" + flag);
-                args.add(value);
-            });
-            String jobId = cluster.submit(JobJars.find("ingest-job"), IngestJob.class.getName(), args, restorePath);
-            jobs.add(() -> cluster.cancel(jobId));
+            submitJar("ingest-job", IngestJob.class, config.toFlags(), restorePath);
         } else {
             JobClient client = IngestJob.onKafka(config).start(flink.clientConfiguration(), restorePath);
             jobs.add(() -> client.cancel().join());
         }
         jobNames.add("ingest");
+    }
+
+    /** The job's newest retained checkpoint, or null for a first start. */
+    private String restorePoint(String jobName) {
+        Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(jobName));
+        restore.ifPresent(p -> LOG.info("{} resumes from {}", jobName, p));
+        return restore.map(Path::toString).orElse(null);
+    }
+
+    /** Uploads a job module's cluster jar to the standalone cluster and runs it with these flags. */
+    private void submitJar(String module, Class<?> mainClass, Map<String, String> flags, String restore) {
+        List<String> args = new ArrayList<>();
+        flags.forEach((flag, value) -> {
+            args.add("--" + flag);
+            args.add(value);
+        });
+        String jobId = cluster.submit(JobJars.find(module), mainClass.getName(), args, restore);
+        jobs.add(() -> cluster.cancel(jobId));
     }
 
     Path checkpointDir() {

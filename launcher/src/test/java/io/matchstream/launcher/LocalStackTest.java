@@ -58,8 +58,9 @@ class LocalStackTest {
     }
 
     @Test
-    void theIngestJarRunsOnARealStandaloneFlinkCluster() throws Exception {
-        // JobManager and TaskManager in their own JVMs; the job arrives as ingest-job-*-flink.jar over REST.
+    void theJobJarsRunOnARealStandaloneFlinkCluster() throws Exception {
+        // JobManager and TaskManager in their own JVMs; each job arrives as <module>-*-flink.jar over REST,
+        // DJL sits on the cluster's classpath.
         try (LocalStack stack = new LocalStack(dataDir, new LocalStack.Ports(0, 0, 0), true, true).start()) {
             PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, "dora",
                     DemoCommand.swipe("dora", "eli", "block", Instant.now()), quiet());
@@ -68,6 +69,23 @@ class LocalStackTest {
             assertThat(tail(stack, Topics.SWIPES.name(), 1).get(0).at("/value/action").asText()).isEqualTo("BLOCK");
             assertThat(tail(stack, Topics.DEAD_LETTERS.name(), 1).get(0).at("/value/reasonCode").asText())
                     .isEqualTo("unknown_action");
+            assertThat(stack.runningJobs()).contains("ingest", "embedding", "preference (matches)");
+
+            // The preference job: a mutual like becomes a match.
+            PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, "fay",
+                    DemoCommand.swipe("fay", "gus", "like", Instant.now()), quiet());
+            PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, "gus",
+                    DemoCommand.swipe("gus", "fay", "like", Instant.now()), quiet());
+            assertThat(tail(stack, Topics.MATCHES.name(), 1).get(0).at("/value/userA").asText()).isEqualTo("fay");
+
+            // The embedding job: face-api's demo photo (fetched by models/setup.sh) becomes a 512-d embedding.
+            java.nio.file.Path photo = io.matchstream.embedding.EmbeddingConfig.defaults().faceModel().getParent()
+                    .resolve("face-api-1.7.15/demo/sample2.jpg");
+            PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_PROFILE_UPLOADS, "hal",
+                    DemoCommand.profile("hal", "M", "F", 35, 1.0, 2.0, java.nio.file.Files.readAllBytes(photo), Instant.now()), quiet());
+            JsonNode embedding = tail(stack, Topics.PROFILE_EMBEDDINGS.name(), 1).get(0);
+            assertThat(embedding.at("/value/userId").asText()).isEqualTo("hal");
+            assertThat(embedding.at("/value/vector").size()).isEqualTo(512);
         }
     }
 

@@ -6,7 +6,6 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -53,11 +52,22 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         return fromFlags(JobFlags.parse(args), System.getenv());
     }
 
+    /** Every setting as a flag; {@code fromFlags(toFlags(), Map.of())} gives this configuration back. */
+    public Map<String, String> toFlags() {
+        Map<String, String> flags = new HashMap<>();
+        flags.put("bootstrap-servers", bootstrapServers);
+        flags.put("registry-url", registryUrl);
+        flags.put("group-id", groupId);
+        flags.put("checkpoint-dir", checkpointDir);
+        flags.put("checkpoint-interval-ms", Long.toString(checkpointInterval.toMillis()));
+        flags.put("parallelism", Integer.toString(parallelism));
+        flags.put("state-backend", stateBackend);
+        flags.put("pair-ttl-days", Long.toString(pairTtl.toDays()));
+        return flags;
+    }
+
     public JobEnvironment.Settings jobSettings() {
         return new JobEnvironment.Settings(JOB_NAME, parallelism, checkpointInterval, checkpointDir, stateBackend);
     }
 
-    static Set<String> flags() {
-        return DEFAULTS.keySet();
-    }
 }
