@@ -1,11 +1,5 @@
 package io.matchstream.embedding;
 
-import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,14 +21,11 @@ public final class DlibFaceEncoder implements ImageEncoder {
     /** Larger inputs are split into batches of this many crops, bounding native memory per call. */
     static final int MAX_BATCH = 32;
 
-    private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
+    private final TorchScriptModel net;
     private final String weightsSha256;
-    private boolean closed;
 
-    private DlibFaceEncoder(ZooModel<NDList, NDList> model, String weightsSha256) {
-        this.model = model;
-        this.predictor = model.newPredictor();
+    private DlibFaceEncoder(TorchScriptModel net, String weightsSha256) {
+        this.net = net;
         this.weightsSha256 = weightsSha256;
     }
 
@@ -44,16 +35,13 @@ public final class DlibFaceEncoder implements ImageEncoder {
 
     /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
     public static DlibFaceEncoder open(Path modelFile) {
-        ZooModel<NDList, NDList> model = TorchScriptFiles.load(modelFile, "face model", "run models/setup.sh"
+        TorchScriptModel net = TorchScriptModel.load(modelFile, "face model", "run models/setup.sh"
                 + " (or point --face-model / MATCHSTREAM_FACE_MODEL at its face_recognition.pt)");
-        return new DlibFaceEncoder(model, TorchScriptFiles.sha256(modelFile));
+        return new DlibFaceEncoder(net, net.weightsSha256());
     }
 
     @Override
-    public synchronized float[][] encode(List<BufferedImage> faces) {
-        if (closed) {
-            throw new IllegalStateException("encoder is closed");
-        }
+    public float[][] encode(List<BufferedImage> faces) {
         float[][] vectors = new float[faces.size()][];
         for (int start = 0; start < faces.size(); start += MAX_BATCH) {
             List<BufferedImage> batch = faces.subList(start, Math.min(faces.size(), start + MAX_BATCH));
@@ -72,22 +60,12 @@ public final class DlibFaceEncoder implements ImageEncoder {
         for (int i = 0; i < batch.size(); i++) {
             FaceInput.writeChw(batch.get(i), input, i * FaceInput.VALUES);
         }
-        try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDList inputs = new NDList(manager.create(input, new Shape(batch.size(), 3, FaceInput.SIDE, FaceInput.SIDE)));
-            NDList outputs = predictor.predict(inputs);
-            try {
-                float[] flat = outputs.singletonOrThrow().toFloatArray();
-                if (flat.length != batch.size() * DIMENSION) {
-                    throw new EncodingException("face model returned " + outputs.singletonOrThrow().getShape()
-                            + " for " + batch.size() + " faces; expected (" + batch.size() + ", " + DIMENSION + ")");
-                }
-                return flat;
-            } finally {
-                outputs.close();
-            }
-        } catch (TranslateException e) {
-            throw new EncodingException("face model failed on a batch of " + batch.size() + ": " + e.getMessage(), e);
+        TorchScriptModel.Output out = net.run(input, batch.size(), 3, FaceInput.SIDE, FaceInput.SIDE);
+        if (out.values().length != batch.size() * DIMENSION) {
+            throw new EncodingException("face model returned " + out.describe() + " for " + batch.size()
+                    + " faces; expected (" + batch.size() + ", " + DIMENSION + ")");
         }
+        return out.values();
     }
 
     @Override
@@ -106,11 +84,7 @@ public final class DlibFaceEncoder implements ImageEncoder {
     }
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            predictor.close();
-            model.close();
-        }
+    public void close() {
+        net.close();
     }
 }

@@ -1,11 +1,5 @@
 package io.matchstream.embedding;
 
-import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,15 +30,12 @@ public final class FaceDetector implements AutoCloseable {
     };
     private static final int BOX_ENCODING = 5;
 
-    private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
+    private final TorchScriptModel net;
     private final int inputSize;
     private final double minScore;
-    private boolean closed;
 
-    private FaceDetector(ZooModel<NDList, NDList> model, int inputSize, double minScore) {
-        this.model = model;
-        this.predictor = model.newPredictor();
+    private FaceDetector(TorchScriptModel net, int inputSize, double minScore) {
+        this.net = net;
         this.inputSize = inputSize;
         this.minScore = minScore;
     }
@@ -61,29 +52,16 @@ public final class FaceDetector implements AutoCloseable {
         if (!(minScore > 0 && minScore < 1)) {
             throw new IllegalArgumentException("face detector min score must be in (0, 1), got " + minScore);
         }
-        return new FaceDetector(TorchScriptFiles.load(modelFile, "face detector", "run models/setup.sh"
+        return new FaceDetector(TorchScriptModel.load(modelFile, "face detector", "run models/setup.sh"
                 + " (or point --face-detector / MATCHSTREAM_FACE_DETECTOR at its tiny_face_detector.pt)"), inputSize, minScore);
     }
 
     /** The faces in the image, most confident first. */
     public synchronized List<DetectedFace> detect(BufferedImage image) {
-        if (closed) {
-            throw new IllegalStateException("detector is closed");
-        }
         int grid = inputSize / 32;
         float[] input = new float[3 * inputSize * inputSize];
         FaceInput.writeSquareChw(image, inputSize, false, input, 0);
-        float[] raw;
-        try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDList outputs = predictor.predict(new NDList(manager.create(input, new Shape(1, 3, inputSize, inputSize))));
-            try {
-                raw = outputs.singletonOrThrow().toFloatArray();
-            } finally {
-                outputs.close();
-            }
-        } catch (TranslateException e) {
-            throw new EncodingException("face detector failed: " + e.getMessage(), e);
-        }
+        float[] raw = net.run(input, 1, 3, inputSize, inputSize).values();
         if (raw.length != grid * grid * ANCHORS.length * BOX_ENCODING) {
             throw new EncodingException("face detector returned " + raw.length + " values; expected "
                     + grid + " x " + grid + " x " + ANCHORS.length + " x " + BOX_ENCODING);
@@ -144,11 +122,7 @@ public final class FaceDetector implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            predictor.close();
-            model.close();
-        }
+    public void close() {
+        net.close();
     }
 }

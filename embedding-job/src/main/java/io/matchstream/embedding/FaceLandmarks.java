@@ -1,11 +1,5 @@
 package io.matchstream.embedding;
 
-import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,13 +29,10 @@ public final class FaceLandmarks implements AutoCloseable {
 
     static final int INPUT_SIZE = 112;
 
-    private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
-    private boolean closed;
+    private final TorchScriptModel net;
 
-    private FaceLandmarks(ZooModel<NDList, NDList> model) {
-        this.model = model;
-        this.predictor = model.newPredictor();
+    private FaceLandmarks(TorchScriptModel net) {
+        this.net = net;
     }
 
     public static FaceLandmarks open(EmbeddingConfig config) {
@@ -50,15 +41,12 @@ public final class FaceLandmarks implements AutoCloseable {
 
     /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
     public static FaceLandmarks open(Path modelFile) {
-        return new FaceLandmarks(TorchScriptFiles.load(modelFile, "face landmark model", "run models/setup.sh"
+        return new FaceLandmarks(TorchScriptModel.load(modelFile, "face landmark model", "run models/setup.sh"
                 + " (or point --face-landmarks / MATCHSTREAM_FACE_LANDMARKS at its face_landmarks_68.pt)"));
     }
 
     /** The 68 landmarks of the face in {@code face}'s box, in the image's pixels. */
     public synchronized Landmarks detect(BufferedImage image, DetectedFace face) {
-        if (closed) {
-            throw new IllegalStateException("face landmark model is closed");
-        }
         // face-api's Box.clipAtImageBorders(...).floor()
         double left = Math.max(face.x(), 0);
         double top = Math.max(face.y(), 0);
@@ -74,17 +62,7 @@ public final class FaceLandmarks implements AutoCloseable {
 
         float[] input = new float[3 * INPUT_SIZE * INPUT_SIZE];
         FaceInput.writeSquareChw(crop, INPUT_SIZE, true, input, 0);
-        float[] raw;
-        try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDList outputs = predictor.predict(new NDList(manager.create(input, new Shape(1, 3, INPUT_SIZE, INPUT_SIZE))));
-            try {
-                raw = outputs.singletonOrThrow().toFloatArray();
-            } finally {
-                outputs.close();
-            }
-        } catch (TranslateException e) {
-            throw new EncodingException("face landmark model failed: " + e.getMessage(), e);
-        }
+        float[] raw = net.run(input, 1, 3, INPUT_SIZE, INPUT_SIZE).values();
         if (raw.length != 2 * Landmarks.COUNT) {
             throw new EncodingException("face landmark model returned " + raw.length + " values; expected " + 2 * Landmarks.COUNT);
         }
@@ -105,11 +83,7 @@ public final class FaceLandmarks implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            predictor.close();
-            model.close();
-        }
+    public void close() {
+        net.close();
     }
 }

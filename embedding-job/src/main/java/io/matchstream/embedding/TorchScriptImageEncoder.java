@@ -1,12 +1,5 @@
 package io.matchstream.embedding;
 
-import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.TranslateException;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,30 +30,24 @@ public final class TorchScriptImageEncoder implements ImageEncoder {
     }
 
     private final Spec spec;
-    private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
+    private final TorchScriptModel net;
     private final String weightsSha256;
-    private boolean closed;
 
-    private TorchScriptImageEncoder(Spec spec, ZooModel<NDList, NDList> model, String weightsSha256) {
+    private TorchScriptImageEncoder(Spec spec, TorchScriptModel net, String weightsSha256) {
         this.spec = spec;
-        this.model = model;
-        this.predictor = model.newPredictor();
+        this.net = net;
         this.weightsSha256 = weightsSha256;
     }
 
     public static TorchScriptImageEncoder open(Spec spec) {
         Path file = spec.model();
-        ZooModel<NDList, NDList> model = TorchScriptFiles.load(file, "encoder model",
+        TorchScriptModel net = TorchScriptModel.load(file, "encoder model",
                 "export one with models/export_qwen3_vl_vision.py, or use --encoder dlib");
-        return new TorchScriptImageEncoder(spec, model, TorchScriptFiles.sha256(file));
+        return new TorchScriptImageEncoder(spec, net, net.weightsSha256());
     }
 
     @Override
-    public synchronized float[][] encode(List<BufferedImage> images) {
-        if (closed) {
-            throw new IllegalStateException("encoder is closed");
-        }
+    public float[][] encode(List<BufferedImage> images) {
         int side = spec.inputSize();
         int values = 3 * side * side;
         float[][] vectors = new float[images.size()][];
@@ -71,19 +58,12 @@ public final class TorchScriptImageEncoder implements ImageEncoder {
                 FaceInput.writeSquareChw(batch.get(i), side, true, input, i * values);
                 normalise(input, i * values, side * side);
             }
-            try (NDManager manager = model.getNDManager().newSubManager()) {
-                NDList outputs = predictor.predict(new NDList(manager.create(input, new Shape(batch.size(), 3, side, side))));
-                try (NDArray out = outputs.singletonOrThrow()) {
-                    if (out.getShape().dimension() != 2 || out.getShape().get(1) != spec.dimension()) {
-                        throw new EncodingException("encoder returned " + out.getShape() + "; expected (N, " + spec.dimension() + ")");
-                    }
-                    float[] flat = out.toFloatArray();
-                    for (int i = 0; i < batch.size(); i++) {
-                        vectors[start + i] = java.util.Arrays.copyOfRange(flat, i * spec.dimension(), (i + 1) * spec.dimension());
-                    }
-                }
-            } catch (TranslateException e) {
-                throw new EncodingException("encoder failed on a batch of " + batch.size() + ": " + e.getMessage(), e);
+            TorchScriptModel.Output out = net.run(input, batch.size(), 3, side, side);
+            if (out.shape().length != 2 || out.shape()[1] != spec.dimension()) {
+                throw new EncodingException("encoder returned " + out.describe() + "; expected (N, " + spec.dimension() + ")");
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                vectors[start + i] = java.util.Arrays.copyOfRange(out.values(), i * spec.dimension(), (i + 1) * spec.dimension());
             }
         }
         return vectors;
@@ -116,11 +96,7 @@ public final class TorchScriptImageEncoder implements ImageEncoder {
     }
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            predictor.close();
-            model.close();
-        }
+    public void close() {
+        net.close();
     }
 }

@@ -1,0 +1,71 @@
+package io.matchstream.embedding;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import java.nio.file.Path;
+
+/**
+ * One loaded TorchScript model and its predictor: one float tensor in, one float tensor out. Owns both
+ * native handles and frees them exactly once in {@link #close()}. Calls are serialised, as a DJL predictor
+ * is not thread-safe.
+ */
+final class TorchScriptModel implements AutoCloseable {
+
+    /** The single output: its shape and its values, flat in row-major order. */
+    record Output(long[] shape, float[] values) {
+        String describe() {
+            return new Shape(shape).toString();
+        }
+    }
+
+    private final String what;
+    private final ZooModel<NDList, NDList> model;
+    private final Predictor<NDList, NDList> predictor;
+    private final String weightsSha256;
+    private boolean closed;
+
+    private TorchScriptModel(String what, ZooModel<NDList, NDList> model, String weightsSha256) {
+        this.what = what;
+        this.model = model;
+        this.predictor = model.newPredictor();
+        this.weightsSha256 = weightsSha256;
+    }
+
+    /** @see TorchScriptFiles#load(Path, String, String) */
+    static TorchScriptModel load(Path file, String what, String howTo) {
+        ZooModel<NDList, NDList> model = TorchScriptFiles.load(file, what, howTo);
+        return new TorchScriptModel(what, model, TorchScriptFiles.sha256(file));
+    }
+
+    String weightsSha256() {
+        return weightsSha256;
+    }
+
+    synchronized Output run(float[] input, long... shape) {
+        if (closed) {
+            throw new IllegalStateException(what + " is closed");
+        }
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDList outputs = predictor.predict(new NDList(manager.create(input, new Shape(shape))));
+            try (NDArray out = outputs.singletonOrThrow()) {
+                return new Output(out.getShape().getShape(), out.toFloatArray());
+            }
+        } catch (TranslateException e) {
+            throw new EncodingException(what + " failed on input " + new Shape(shape) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            predictor.close();
+            model.close();
+        }
+    }
+}
