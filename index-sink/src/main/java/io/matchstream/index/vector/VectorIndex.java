@@ -28,6 +28,9 @@ public interface VectorIndex extends AutoCloseable {
      */
     Hits search(float[] query, int k, IdFilter admitted);
 
+    /** Writes the index to {@code file} (the caller makes it atomic by renaming a temp file). */
+    void save(java.nio.file.Path file);
+
     @Override
     void close();
 
