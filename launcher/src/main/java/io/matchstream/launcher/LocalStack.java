@@ -142,7 +142,7 @@ final class LocalStack implements AutoCloseable {
         jobNames.add("embedding");
     }
 
-    /** Mutual-match detection (preference vectors come next). */
+    /** Preference vectors, mutual matches and training triplets. */
     private void startPreferenceJob() throws Exception {
         PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", bootstrapServers(),
                 "registry-url", registryUrl(), "checkpoint-dir", checkpointDir().toUri().toString()), Map.of());
@@ -153,7 +153,7 @@ final class LocalStack implements AutoCloseable {
             JobClient client = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), restore);
             jobs.add(() -> client.cancel().join());
         }
-        jobNames.add("preference (matches)");
+        jobNames.add("preference");
     }
 
     private void startIngestJob() throws Exception {

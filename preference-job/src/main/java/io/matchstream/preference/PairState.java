@@ -8,6 +8,8 @@ final class PairState {
     static final byte B_LIKES_A = 2;
     static final byte BLOCKED = 4;
     static final byte MATCHED = 8;
+    /** A match record exists on the topic (live or cancelled): a purge must tombstone it. */
+    static final byte EVER_MATCHED = 16;
 
     private PairState() {}
 

@@ -10,23 +10,33 @@ import java.util.TreeSet;
 
 /**
  * The preference job's knobs: {@code --flag value}, then {@code MATCHSTREAM_*} variables, then defaults
- * for the embedded stack. Same Kafka and checkpoint flags as the other jobs, plus {@code --pair-ttl-days}
- * (how long an inactive pair's history is kept, default 180).
+ * for the embedded stack. Same Kafka and checkpoint flags as the other jobs, plus the preference math
+ * (README "Preference job" lists every flag with its meaning).
  */
 public record PreferenceConfig(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
-        Duration checkpointInterval, int parallelism, String stateBackend, Duration pairTtl) implements Serializable {
+        Duration checkpointInterval, int parallelism, String stateBackend, Duration pairTtl,
+        PreferenceFunction.Settings preference, Duration enrichmentWait, boolean exactlyOnceUpdates) implements Serializable {
 
     public static final String JOB_NAME = "matchstream-preference";
 
-    private static final Map<String, String> DEFAULTS = Map.of(
-            "bootstrap-servers", "localhost:9092",
-            "registry-url", "http://localhost:8085",
-            "group-id", JOB_NAME,
-            "checkpoint-dir", "file://" + System.getProperty("user.dir") + "/.matchstream/data/flink/checkpoints",
-            "checkpoint-interval-ms", "1000",
-            "parallelism", "2",
-            "state-backend", "rocksdb",
-            "pair-ttl-days", "180");
+    private static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry("bootstrap-servers", "localhost:9092"),
+            Map.entry("registry-url", "http://localhost:8085"),
+            Map.entry("group-id", JOB_NAME),
+            Map.entry("checkpoint-dir", "file://" + System.getProperty("user.dir") + "/.matchstream/data/flink/checkpoints"),
+            Map.entry("checkpoint-interval-ms", "1000"),
+            Map.entry("parallelism", "2"),
+            Map.entry("state-backend", "rocksdb"),
+            Map.entry("pair-ttl-days", "180"),
+            Map.entry("base-weight", "0.6"),
+            Map.entry("preference-weight", "0.4"),
+            Map.entry("half-life-hours", "336"),
+            Map.entry("pass-weight", "0"),
+            Map.entry("min-update-interval-ms", "500"),
+            Map.entry("triplet-window-minutes", "30"),
+            Map.entry("user-ttl-days", "90"),
+            Map.entry("enrichment-wait-seconds", "600"),
+            Map.entry("update-delivery", "at-least-once"));
 
     public static PreferenceConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
         for (String flag : flags.keySet()) {
@@ -42,14 +52,33 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             }
         }
         v.putAll(flags);
+        String delivery = v.get("update-delivery");
+        if (!delivery.equals("at-least-once") && !delivery.equals("exactly-once")) {
+            throw new IllegalArgumentException("--update-delivery is at-least-once or exactly-once, not " + delivery);
+        }
         return new PreferenceConfig(v.get("bootstrap-servers"), v.get("registry-url"), v.get("group-id"),
                 v.get("checkpoint-dir"), Duration.ofMillis(Long.parseLong(v.get("checkpoint-interval-ms"))),
                 Integer.parseInt(v.get("parallelism")), v.get("state-backend"),
-                Duration.ofDays(Long.parseLong(v.get("pair-ttl-days"))));
+                Duration.ofDays(Long.parseLong(v.get("pair-ttl-days"))),
+                new PreferenceFunction.Settings(Double.parseDouble(v.get("base-weight")), Double.parseDouble(v.get("preference-weight")),
+                        Duration.ofMinutes(Math.round(Double.parseDouble(v.get("half-life-hours")) * 60)),
+                        Double.parseDouble(v.get("pass-weight")),
+                        Duration.ofMillis(Long.parseLong(v.get("min-update-interval-ms"))),
+                        Duration.ofMinutes(Long.parseLong(v.get("triplet-window-minutes"))),
+                        Duration.ofDays(Long.parseLong(v.get("user-ttl-days")))),
+                Duration.ofSeconds(Long.parseLong(v.get("enrichment-wait-seconds"))),
+                delivery.equals("exactly-once"));
     }
 
     public static PreferenceConfig fromArgs(String[] args) {
         return fromFlags(JobFlags.parse(args), System.getenv());
+    }
+
+    /** This configuration with one flag changed. */
+    public PreferenceConfig with(String flag, String value) {
+        Map<String, String> flags = toFlags();
+        flags.put(flag, value);
+        return fromFlags(flags, Map.of());
     }
 
     /** Every setting as a flag; {@code fromFlags(toFlags(), Map.of())} gives this configuration back. */
@@ -63,11 +92,19 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         flags.put("parallelism", Integer.toString(parallelism));
         flags.put("state-backend", stateBackend);
         flags.put("pair-ttl-days", Long.toString(pairTtl.toDays()));
+        flags.put("base-weight", Double.toString(preference.baseWeight()));
+        flags.put("preference-weight", Double.toString(preference.preferenceWeight()));
+        flags.put("half-life-hours", Double.toString(preference.halfLife().toMinutes() / 60.0));
+        flags.put("pass-weight", Double.toString(preference.passWeight()));
+        flags.put("min-update-interval-ms", Long.toString(preference.minInterval().toMillis()));
+        flags.put("triplet-window-minutes", Long.toString(preference.tripletWindow().toMinutes()));
+        flags.put("user-ttl-days", Long.toString(preference.stateTtl().toDays()));
+        flags.put("enrichment-wait-seconds", Long.toString(enrichmentWait.toSeconds()));
+        flags.put("update-delivery", exactlyOnceUpdates ? "exactly-once" : "at-least-once");
         return flags;
     }
 
     public JobEnvironment.Settings jobSettings() {
         return new JobEnvironment.Settings(JOB_NAME, parallelism, checkpointInterval, checkpointDir, stateBackend);
     }
-
 }

@@ -1,7 +1,9 @@
 package io.matchstream.preference;
 
 import io.matchstream.events.Match;
-import io.matchstream.events.Swipe;
+import io.matchstream.events.PreferenceUpdate;
+import io.matchstream.events.TrainingTriplet;
+import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.flink.JobEnvironment;
 import io.matchstream.schemas.flink.KafkaIo;
@@ -11,9 +13,8 @@ import io.matchstream.schemas.flink.RegistryAvroSerializationSchema;
 import io.matchstream.schemas.wire.RegistryConnector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -21,32 +22,47 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * Validated swipes in; one match per mutual like (and an unmatch when a block cancels one) out, exactly
- * once. Preference vectors and training triplets are the next part of this job.
+ * Swipes, embeddings and deletions in; preference updates, matches, training triplets and tombstones out.
  *
- * <pre>swipes -> decode (dead letters) -> keyBy(unordered pair) -> MatchDetector -> matches</pre>
+ * <pre>
+ * swipes, embeddings, deletions -> decode (dead letters)
+ *   -> keyBy(target) -> TargetEnrichment (the target's embedding onto each swipe)
+ *   -> keyBy(swiper) -> PreferenceFunction -> preference updates, training triplets, preference tombstones
+ * swipes + pair purges (deletions) -> keyBy(unordered pair) -> MatchDetector -> matches, match tombstones
+ * </pre>
+ *
+ * Matches, triplets and dead letters go through the exactly-once sink. Preference updates are versioned
+ * upserts of a compacted topic: by default they go out at once, at least once (a restart may repeat the
+ * same version with the same vector), so a swipe moves the user's vector without waiting for a checkpoint.
  */
 public class PreferenceJob {
     private final PreferenceConfig config;
     private final Source<RawEvent, ?, ?> source;
     private final Sink<Outgoing> sink;
+    private final Sink<Outgoing> updateSink;
     private final RegistryConnector registry;
 
-    public PreferenceJob(PreferenceConfig config, Source<RawEvent, ?, ?> source, Sink<Outgoing> sink, RegistryConnector registry) {
+    /** {@code updateSink} takes preference updates; null sends them through {@code sink} with the rest. */
+    public PreferenceJob(PreferenceConfig config, Source<RawEvent, ?, ?> source, Sink<Outgoing> sink, Sink<Outgoing> updateSink,
+            RegistryConnector registry) {
         this.config = config;
         this.source = source;
         this.sink = sink;
+        this.updateSink = updateSink;
         this.registry = registry;
     }
 
     public static PreferenceJob onKafka(PreferenceConfig config) {
         return new PreferenceJob(config,
-                KafkaIo.rawSource(config.bootstrapServers(), config.groupId(), List.of(Topics.SWIPES.name())),
+                KafkaIo.rawSource(config.bootstrapServers(), config.groupId(), DecodeSignals.TOPICS),
                 KafkaIo.exactlyOnceSink(config.bootstrapServers(), config.groupId(), Duration.ofMinutes(10), "lz4"),
+                config.exactlyOnceUpdates() ? null : KafkaIo.atLeastOnceSink(config.bootstrapServers(), "lz4"),
                 RegistryConnector.http(config.registryUrl()));
     }
 
@@ -59,14 +75,44 @@ public class PreferenceJob {
     }
 
     public void build(StreamExecutionEnvironment env) {
-        SingleOutputStreamOperator<Swipe> swipes = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "swipes").uid("swipes")
-                .process(new DecodeSwipes(registry), TypeInformation.of(Swipe.class)).name("decode").uid("decode");
-        swipes.keyBy(MatchDetector::pairKey)
-                .process(new MatchDetector(config.pairTtl()), TypeInformation.of(Match.class)).name("mutual likes").uid("matches")
-                .map(new EncodeMatch(registry), TypeInformation.of(Outgoing.class)).name("encode matches").uid("encode-matches")
-                .union(swipes.getSideOutput(DecodeSwipes.DEAD_LETTERS))
-                .sinkTo(sink).name("matches and dead letters").uid("sink");
+        TypeInformation<Signal> signalType = TypeInformation.of(Signal.class);
+        SingleOutputStreamOperator<Signal> signals = env
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "swipes, embeddings, deletions").uid("swipes")
+                .process(new DecodeSignals(registry), signalType).name("decode").uid("decode");
+        SingleOutputStreamOperator<Signal> enriched = signals.keyBy(Signal::subject)
+                .process(new TargetEnrichment(config.enrichmentWait(), config.preference().stateTtl()), signalType)
+                .name("target embeddings").uid("enrich");
+        SingleOutputStreamOperator<PreferenceUpdate> updates = enriched.keyBy(s -> s.user)
+                .process(new PreferenceFunction(config.preference()), TypeInformation.of(PreferenceUpdate.class))
+                .name("preferences").uid("preferences");
+        SingleOutputStreamOperator<Match> matches = signals.filter(s -> s.kind == Signal.Kind.SWIPE).name("swipes").uid("swipes-only")
+                .union(enriched.getSideOutput(TargetEnrichment.PAIR_PURGES), updates.getSideOutput(PreferenceFunction.PAIR_PURGES))
+                .keyBy(Signal::pair)
+                .process(new MatchDetector(config.pairTtl()), TypeInformation.of(Match.class)).name("mutual likes").uid("matches");
+
+        DataStream<Outgoing> committed = matches
+                .map(new Encode<>(registry, Topics.MATCHES, Match::getMatchId), TypeInformation.of(Outgoing.class)).name("encode matches").uid("encode-matches")
+                .union(tombstones(matches.getSideOutput(MatchDetector.TOMBSTONES), Topics.MATCHES, "match-tombstones"),
+                        updates.getSideOutput(PreferenceFunction.TRIPLETS)
+                                .map(new Encode<>(registry, Topics.TRAINING_TRIPLETS, TrainingTriplet::getAnchorUserId), TypeInformation.of(Outgoing.class))
+                                .name("encode triplets").uid("encode-triplets"),
+                        signals.getSideOutput(DecodeSignals.DEAD_LETTERS));
+        DataStream<Outgoing> preferences = updates
+                .map(new Encode<>(registry, Topics.PREFERENCE_UPDATES, PreferenceUpdate::getUserId), TypeInformation.of(Outgoing.class))
+                .name("encode updates").uid("encode-updates")
+                .union(tombstones(updates.getSideOutput(PreferenceFunction.TOMBSTONES), Topics.PREFERENCE_UPDATES, "preference-tombstones"));
+        if (updateSink == null) {
+            committed.union(preferences).sinkTo(sink).name("all outputs").uid("sink");
+        } else {
+            committed.sinkTo(sink).name("matches, triplets, dead letters").uid("sink");
+            preferences.sinkTo(updateSink).name("preference updates").uid("update-sink");
+        }
+    }
+
+    private static DataStream<Outgoing> tombstones(DataStream<String> keys, Topic<String, ?> topic, String uid) {
+        String name = topic.name();
+        return keys.map(key -> new Outgoing(name, key.getBytes(StandardCharsets.UTF_8), null), TypeInformation.of(Outgoing.class))
+                .name(uid).uid(uid);
     }
 
     public JobClient start(Configuration clientConfiguration, String restoreFrom) throws Exception {
@@ -76,12 +122,16 @@ public class PreferenceJob {
         return env.executeAsync(PreferenceConfig.JOB_NAME);
     }
 
-    /** A match to the compacted matches topic, keyed by its match id. */
-    static final class EncodeMatch extends RichMapFunction<Match, Outgoing> implements MapFunction<Match, Outgoing> {
-        private final RegistryAvroSerializationSchema<Match> schema;
+    /** A record to its topic in the registry's wire format, keyed by {@code key}. */
+    static final class Encode<T extends SpecificRecord> extends RichMapFunction<T, Outgoing> {
+        private final RegistryAvroSerializationSchema<T> schema;
+        private final String topic;
+        private final SerializableFunction<T, CharSequence> key;
 
-        EncodeMatch(RegistryConnector registry) {
-            this.schema = new RegistryAvroSerializationSchema<>(registry, Topics.MATCHES);
+        Encode(RegistryConnector registry, Topic<String, T> topic, SerializableFunction<T, CharSequence> key) {
+            this.schema = new RegistryAvroSerializationSchema<>(registry, topic);
+            this.topic = topic.name();
+            this.key = key;
         }
 
         @Override
@@ -90,8 +140,8 @@ public class PreferenceJob {
         }
 
         @Override
-        public Outgoing map(Match match) {
-            return new Outgoing(Topics.MATCHES.name(), match.getMatchId().getBytes(StandardCharsets.UTF_8), schema.serialize(match));
+        public Outgoing map(T record) {
+            return new Outgoing(topic, key.apply(record).toString().getBytes(StandardCharsets.UTF_8), schema.serialize(record));
         }
     }
 }

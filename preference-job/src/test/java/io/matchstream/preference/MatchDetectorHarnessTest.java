@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matchstream.events.Match;
 import io.matchstream.events.MatchStatus;
-import io.matchstream.events.Swipe;
 import io.matchstream.events.SwipeAction;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -77,8 +75,8 @@ class MatchDetectorHarnessTest {
     @Test
     void aReplayAfterRestoreDoesNotMatchTwice() throws Exception {
         OperatorSubtaskState snapshot;
-        Swipe first = swipe("ann", "bob", SwipeAction.LIKE);
-        Swipe second = swipe("bob", "ann", SwipeAction.LIKE);
+        Signal first = swipe("ann", "bob", SwipeAction.LIKE);
+        Signal second = swipe("bob", "ann", SwipeAction.LIKE);
         try (var h = harness()) {
             h.open();
             h.processElement(first, 0);
@@ -107,14 +105,34 @@ class MatchDetectorHarnessTest {
         }
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Swipe, Match> harness() throws Exception {
+    private KeyedOneInputStreamOperatorTestHarness<String, Signal, Match> harness() throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MatchDetector(TTL)),
-                MatchDetector::pairKey, Types.STRING);
+                Signal::pair, Types.STRING);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         return h;
     }
 
-    private Swipe swipe(String from, String to, SwipeAction action) {
-        return new Swipe("e" + (next++), from, to, action, Instant.ofEpochMilli(1_700_000_000_000L + next));
+    @Test
+    void deletingAUserCancelsTheirMatchAndTombstonesIt() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            h.processElement(swipe("ann", "bob", SwipeAction.LIKE), 0);
+            h.processElement(swipe("bob", "ann", SwipeAction.LIKE), 0);
+            h.processElement(swipe("ann", "cat", SwipeAction.LIKE), 0);
+            h.processElement(Signal.pairPurge("bob", "ann", 5), 0);
+            h.processElement(Signal.pairPurge("cat", "ann", 5), 0);
+            assertThat(h.extractOutputValues()).extracting(Match::getStatus)
+                    .containsExactly(MatchStatus.MATCHED, MatchStatus.UNMATCHED);
+            assertThat(h.getSideOutput(MatchDetector.TOMBSTONES)).extracting(r -> r.getValue())
+                    .containsExactly(MatchDetector.matchId("ann", "bob"));
+            // The pairs' state is gone: cat's like back finds no like of ann's to match.
+            h.processElement(swipe("cat", "ann", SwipeAction.LIKE), 0);
+            assertThat(h.extractOutputValues()).hasSize(2);
+        }
+    }
+
+    private Signal swipe(String from, String to, SwipeAction action) {
+        next++;
+        return Signal.swipe(from, to, action, 1_700_000_000_000L + next);
     }
 }

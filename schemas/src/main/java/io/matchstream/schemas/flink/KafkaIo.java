@@ -48,4 +48,23 @@ public final class KafkaIo {
                 .setKafkaProducerConfig(producer)
                 .build();
     }
+
+    /**
+     * A sink that sends each {@link Outgoing} as soon as it is made (flushed at every checkpoint, so nothing
+     * is lost; a restart may send some again). For idempotent, versioned upserts to compacted topics, where
+     * waiting for the checkpoint to commit a transaction would only add latency.
+     */
+    public static KafkaSink<Outgoing> atLeastOnceSink(String bootstrapServers, String compression) {
+        Properties producer = new Properties();
+        producer.setProperty("max.request.size", Integer.toString(Topics.MAX_RECORD_BYTES + 1024 * 1024));
+        producer.setProperty("linger.ms", "5");
+        producer.setProperty("batch.size", Integer.toString(256 * 1024));
+        producer.setProperty("compression.type", compression);
+        return KafkaSink.<Outgoing>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new OutgoingSerializationSchema())
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setKafkaProducerConfig(producer)
+                .build();
+    }
 }

@@ -1,0 +1,107 @@
+package io.matchstream.preference;
+
+import java.time.Duration;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keyed by the swipe's target (or the embedding's / deletion's user): keeps each user's latest embedding and
+ * attaches it to every swipe on that user, so the swiper's {@link PreferenceFunction} can average what they
+ * liked. A swipe on a user whose embedding has not arrived yet waits up to {@code maxWait} (the embedding job
+ * may lag the swipe); after that it goes on without a vector and counts, but moves no vector.
+ *
+ * <p>It also keeps who swiped this user: when the user is deleted, every pair that mentions them is purged
+ * from {@link MatchDetector} (the pairs this user started are purged by {@link PreferenceFunction}).
+ */
+public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signal> {
+    public static final OutputTag<Signal> PAIR_PURGES = new OutputTag<>("pair-purges-by-target") {};
+
+    private final Duration maxWait;
+    private final Duration stateTtl;
+    private transient ValueState<Signal> embedding;
+    private transient MapState<String, Boolean> swipedBy;
+    private transient ListState<Signal> waiting;
+    private transient ValueState<Long> waitTimer;
+
+    public TargetEnrichment(Duration maxWait, Duration stateTtl) {
+        this.maxWait = maxWait;
+        this.stateTtl = stateTtl;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        StateTtlConfig ttl = PreferenceFunction.inactivityTtl(stateTtl);
+        var embeddingDescriptor = new ValueStateDescriptor<>("embedding", TypeInformation.of(Signal.class));
+        embeddingDescriptor.enableTimeToLive(ttl);
+        embedding = getRuntimeContext().getState(embeddingDescriptor);
+        var swipedByDescriptor = new MapStateDescriptor<>("swiped-by", Types.STRING, Types.BOOLEAN);
+        swipedByDescriptor.enableTimeToLive(ttl);
+        swipedBy = getRuntimeContext().getMapState(swipedByDescriptor);
+        waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting", TypeInformation.of(Signal.class)));
+        waitTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("wait-timer", Types.LONG));
+    }
+
+    @Override
+    public void processElement(Signal signal, Context ctx, Collector<Signal> out) throws Exception {
+        switch (signal.kind) {
+            case SWIPE -> {
+                swipedBy.put(signal.user, Boolean.TRUE);
+                Signal target = embedding.value();
+                if (target != null) {
+                    out.collect(signal.enriched(target.vector, target.modelVersion));
+                } else {
+                    waiting.add(signal);
+                    if (waitTimer.value() == null) {
+                        long at = ctx.timerService().currentProcessingTime() + maxWait.toMillis();
+                        ctx.timerService().registerProcessingTimeTimer(at);
+                        waitTimer.update(at);
+                    }
+                }
+            }
+            case EMBEDDING -> {
+                embedding.update(signal);
+                out.collect(signal); // the user's own embedding is their base: on to their PreferenceFunction
+                release(ctx, out, signal);
+            }
+            case DELETION -> {
+                for (String swiper : swipedBy.keys()) {
+                    ctx.output(PAIR_PURGES, Signal.pairPurge(signal.user, swiper, signal.timestamp));
+                }
+                release(ctx, out, null);
+                embedding.clear();
+                swipedBy.clear();
+                out.collect(signal);
+            }
+            case PAIR_PURGE -> throw new IllegalArgumentException("pair purges go to the match detector: " + signal);
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Signal> out) throws Exception {
+        release(ctx, out, null);
+    }
+
+    /** Sends the swipes that waited for this user's embedding on, with it where there is one. */
+    private void release(Context ctx, Collector<Signal> out, Signal target) throws Exception {
+        for (Signal swipe : waiting.get()) {
+            out.collect(target == null ? swipe : swipe.enriched(target.vector, target.modelVersion));
+        }
+        waiting.clear();
+        Long timer = waitTimer.value();
+        if (timer != null) {
+            ctx.timerService().deleteProcessingTimeTimer(timer);
+            waitTimer.clear();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package io.matchstream.preference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.matchstream.events.PreferenceUpdate;
+import io.matchstream.events.SwipeAction;
+import io.matchstream.events.TrainingTriplet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class PreferenceFunctionHarnessTest {
+    private static final int DIM = 16;
+    private static final long HOUR = 3_600_000L;
+    private static final PreferenceFunction.Settings SETTINGS = new PreferenceFunction.Settings(
+            0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ZERO, Duration.ofMinutes(30), Duration.ofDays(90));
+    private final Random random = new Random(11);
+
+    @Test
+    void blendedVectorEqualsAPlainRecomputationWithDecayAndPasses() throws Exception {
+        PreferenceFunction.Settings settings = new PreferenceFunction.Settings(
+                0.7, 0.3, Duration.ofHours(6), 0.5, Duration.ZERO, Duration.ofMinutes(30), Duration.ofDays(90));
+        float[] base = unit();
+        List<Signal> swipes = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            SwipeAction action = random.nextInt(3) == 0 ? SwipeAction.PASS : random.nextBoolean() ? SwipeAction.LIKE : SwipeAction.SUPERLIKE;
+            long at = 1_700_000_000_000L + (long) (random.nextDouble() * 30 * 24 * HOUR); // a month, out of order
+            swipes.add(Signal.swipe("ann", "t" + i, action, at).enriched(unit(), "v1"));
+        }
+        try (var h = harness(settings)) {
+            h.open();
+            h.processElement(Signal.embedding("ann", base, "v1", 1), 0);
+            for (Signal s : swipes) {
+                h.processElement(s, 0);
+            }
+            PreferenceUpdate last = last(h.extractOutputValues());
+
+            // From scratch, in doubles: weights 2^(t / halfLife), relative to any origin.
+            double halfLife = settings.halfLife().toMillis();
+            long origin = swipes.stream().mapToLong(s -> s.timestamp).min().orElseThrow();
+            double[] liked = new double[DIM];
+            double[] passed = new double[DIM];
+            double likedWeight = 0;
+            double passedWeight = 0;
+            for (Signal s : swipes) {
+                double w = Math.pow(2, (s.timestamp - origin) / halfLife);
+                double[] sum = s.isLike() ? liked : passed;
+                for (int d = 0; d < DIM; d++) {
+                    sum[d] += w * s.vector[d];
+                }
+                if (s.isLike()) {
+                    likedWeight += w;
+                } else {
+                    passedWeight += w;
+                }
+            }
+            double[] p = new double[DIM];
+            double[] e = new double[DIM];
+            double norm = 0;
+            for (int d = 0; d < DIM; d++) {
+                p[d] = liked[d] / likedWeight - 0.5 * passed[d] / passedWeight;
+                e[d] = 0.7 * base[d] + 0.3 * p[d];
+                norm += e[d] * e[d];
+            }
+            for (int d = 0; d < DIM; d++) {
+                assertThat((double) last.getPreference().get(d)).isCloseTo(p[d], within(1e-4));
+                assertThat((double) last.getBlended().get(d)).isCloseTo(e[d] / Math.sqrt(norm), within(1e-4));
+            }
+            assertThat(last.getLikes() + last.getPasses()).isEqualTo(60);
+            assertThat(last.getModelVersion()).isEqualTo("v1");
+        }
+    }
+
+    @Test
+    void aLikeOneHalfLifeOlderWeighsHalf() throws Exception {
+        float[] older = unit();
+        float[] newer = unit();
+        try (var h = harness(SETTINGS)) {
+            h.open();
+            h.processElement(like("ann", "bob", 10 * HOUR, newer, "v1"), 0);
+            h.processElement(like("ann", "cat", -14 * HOUR, older, "v1"), 0); // 24 h older, arriving later
+            PreferenceUpdate last = last(h.extractOutputValues());
+            for (int d = 0; d < DIM; d++) {
+                assertThat(last.getPreference().get(d)).isCloseTo((older[d] + 2 * newer[d]) / 3, within(1e-5f));
+            }
+        }
+    }
+
+    @Test
+    void coldStartIsTheBaseEmbeddingAndARepeatedLikeCountsOnce() throws Exception {
+        float[] base = unit();
+        try (var h = harness(SETTINGS)) {
+            h.open();
+            h.processElement(Signal.embedding("ann", base, "v1", 1), 0);
+            PreferenceUpdate cold = last(h.extractOutputValues());
+            assertThat(cold.getPreference()).isNull();
+            assertThat(floats(cold.getBlended())).containsExactly(base, within(1e-6f));
+            Signal like = like("ann", "bob", 5, unit(), "v1");
+            h.processElement(like, 0);
+            h.processElement(like, 0);
+            h.processElement(Signal.swipe("ann", "bob", SwipeAction.SUPERLIKE, 6).enriched(like.vector, "v1"), 0);
+            List<PreferenceUpdate> updates = h.extractOutputValues();
+            assertThat(updates).hasSize(2);
+            assertThat(last(updates).getLikes()).isEqualTo(1);
+            assertThat(last(updates).getVersion()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aNewModelVersionRestartsTheLikedStatistics() throws Exception {
+        float[] baseV2 = unit();
+        float[] likedV2 = unit();
+        try (var h = harness(SETTINGS)) {
+            h.open();
+            h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
+            h.processElement(like("ann", "bob", 2, unit(), "v1"), 0);
+            h.processElement(Signal.embedding("ann", baseV2, "v2", 3), 0);
+            PreferenceUpdate restarted = last(h.extractOutputValues());
+            assertThat(restarted.getModelVersion()).isEqualTo("v2");
+            assertThat(restarted.getPreference()).as("no v2 likes yet").isNull();
+            assertThat(floats(restarted.getBlended())).containsExactly(baseV2, within(1e-6f));
+            h.processElement(like("ann", "cat", 4, unit(), "v1"), 0); // a target not yet re-embedded: not averaged
+            assertThat(last(h.extractOutputValues()).getPreference()).isNull();
+            h.processElement(like("ann", "dan", 5, likedV2, "v2"), 0);
+            PreferenceUpdate last = last(h.extractOutputValues());
+            assertThat(floats(last.getPreference())).containsExactly(likedV2, within(1e-6f));
+            assertThat(last.getLikes()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void updatesAreThrottledPerUserAndTheLastIsNeverLost() throws Exception {
+        PreferenceFunction.Settings throttled = new PreferenceFunction.Settings(
+                0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ofMillis(500), Duration.ofMinutes(30), Duration.ofDays(90));
+        try (var h = harness(throttled)) {
+            h.open();
+            h.setProcessingTime(1_000);
+            h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
+            h.processElement(like("ann", "bob", 2, unit(), "v1"), 0);
+            h.processElement(like("ann", "cat", 3, unit(), "v1"), 0);
+            assertThat(h.extractOutputValues()).hasSize(1);
+            h.setProcessingTime(1_499);
+            assertThat(h.extractOutputValues()).hasSize(1);
+            h.setProcessingTime(1_500);
+            List<PreferenceUpdate> updates = h.extractOutputValues();
+            assertThat(updates).hasSize(2);
+            assertThat(last(updates).getLikes()).isEqualTo(2);
+            assertThat(last(updates).getVersion()).isEqualTo(3);
+            h.setProcessingTime(5_000);
+            assertThat(h.extractOutputValues()).as("nothing changed since").hasSize(2);
+        }
+    }
+
+    @Test
+    void aPassWithinTheWindowOfALikeMakesOneTripletWhicheverArrivesFirst() throws Exception {
+        try (var h = harness(SETTINGS)) {
+            h.open();
+            h.processElement(like("ann", "bob", 1_000, unit(), "v1"), 0);
+            h.processElement(pass("ann", "cat", 61_000, unit(), "v1"), 0);
+            h.processElement(pass("ann", "eve", 1_000 + 31 * 60_000, unit(), "v1"), 0); // outside bob's window
+            h.processElement(pass("ann", "fay", 200_000, unit(), "v1"), 0);
+            h.processElement(like("ann", "dan", 100_000, unit(), "v1"), 0); // earlier than fay's pass, arrives later
+            List<String> triplets = h.getSideOutput(PreferenceFunction.TRIPLETS).stream().map(StreamRecord::getValue)
+                    .map(t -> t.getAnchorUserId() + ":" + t.getPositiveUserId() + ">" + t.getNegativeUserId() + "@" + t.getModelVersion())
+                    .toList();
+            // Not bob>fay: bob's like was forgotten when eve's pass moved ann's clock a window past it.
+            assertThat(triplets).containsExactlyInAnyOrder("ann:bob>cat@v1", "ann:dan>fay@v1", "ann:dan>eve@v1");
+        }
+    }
+
+    @Test
+    void deletionPurgesTheUserAndThePairsTheyStarted() throws Exception {
+        try (var h = harness(SETTINGS)) {
+            h.open();
+            h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
+            h.processElement(like("ann", "bob", 2, unit(), "v1"), 0);
+            h.processElement(pass("ann", "cat", 3, unit(), "v1"), 0);
+            h.processElement(Signal.deletion("ann", 4), 0);
+            assertThat(h.getSideOutput(PreferenceFunction.PAIR_PURGES)).extracting(r -> r.getValue().other)
+                    .containsExactlyInAnyOrder("bob", "cat");
+            assertThat(h.getSideOutput(PreferenceFunction.TOMBSTONES)).extracting(StreamRecord::getValue).containsExactly("ann");
+            h.processElement(like("ann", "bob", 5, unit(), "v1"), 0);
+            PreferenceUpdate fresh = last(h.extractOutputValues());
+            assertThat(fresh.getLikes()).as("nothing of the old state is left").isEqualTo(1);
+            assertThat(fresh.getPasses()).isZero();
+        }
+    }
+
+    @Test
+    void aRestoredFunctionContinuesExactlyWhereItStopped() throws Exception {
+        List<Signal> signals = new ArrayList<>();
+        signals.add(Signal.embedding("ann", unit(), "v1", 1));
+        for (int i = 0; i < 40; i++) {
+            signals.add((i % 3 == 0 ? pass("ann", "t" + i, 10 + i, unit(), "v1") : like("ann", "t" + i, 10 + i, unit(), "v1")));
+        }
+        PreferenceUpdate uninterrupted;
+        try (var h = harness(SETTINGS)) {
+            h.open();
+            for (Signal s : signals) {
+                h.processElement(s, 0);
+            }
+            uninterrupted = last(h.extractOutputValues());
+        }
+        OperatorSubtaskState snapshot;
+        try (var h = harness(SETTINGS)) {
+            h.open();
+            for (Signal s : signals.subList(0, 20)) {
+                h.processElement(s, 0);
+            }
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = harness(SETTINGS)) {
+            h.initializeState(snapshot);
+            h.open();
+            for (Signal s : signals.subList(20, 41)) {
+                h.processElement(s, 0);
+            }
+            PreferenceUpdate restored = last(h.extractOutputValues());
+            assertThat(restored.getLikes()).isEqualTo(uninterrupted.getLikes());
+            assertThat(restored.getPasses()).isEqualTo(uninterrupted.getPasses());
+            assertThat(restored.getVersion()).isEqualTo(uninterrupted.getVersion());
+            assertThat(floats(restored.getBlended())).containsExactly(floats(uninterrupted.getBlended()), within(1e-6f));
+        }
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, Signal, PreferenceUpdate> harness(PreferenceFunction.Settings settings) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new PreferenceFunction(settings)),
+                (Signal s) -> s.user, Types.STRING);
+        h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        return h;
+    }
+
+    static Signal like(String swiper, String target, long at, float[] vector, String version) {
+        return Signal.swipe(swiper, target, SwipeAction.LIKE, at).enriched(vector, version);
+    }
+
+    static Signal pass(String swiper, String target, long at, float[] vector, String version) {
+        return Signal.swipe(swiper, target, SwipeAction.PASS, at).enriched(vector, version);
+    }
+
+    private float[] unit() {
+        float[] v = new float[DIM];
+        double norm = 0;
+        for (int i = 0; i < DIM; i++) {
+            v[i] = (float) random.nextGaussian();
+            norm += v[i] * v[i];
+        }
+        for (int i = 0; i < DIM; i++) {
+            v[i] /= (float) Math.sqrt(norm);
+        }
+        return v;
+    }
+
+    private static PreferenceUpdate last(List<PreferenceUpdate> updates) {
+        assertThat(updates).isNotEmpty();
+        return updates.get(updates.size() - 1);
+    }
+
+    static float[] floats(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+}
