@@ -8,7 +8,9 @@ public final class Bench {
     static final String USAGE = String.join("\n",
             "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]",
             "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]",
-            "       ./matchstream bench embed [--photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]");
+            "       ./matchstream bench embed [--photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
+            "       ./matchstream bench preference [--users N (default 100000)] [--swipes N (default 300000)]",
+            "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--state-backends rocksdb,hashmap]");
 
     private Bench() {}
 
@@ -48,6 +50,25 @@ public final class Bench {
                         }
                     }
                     EmbedBench.run(new EmbedBench.Options(photos, width, batches), System.out);
+                }
+                case "preference" -> {
+                    int users = 100_000;
+                    int swipes = 300_000;
+                    int rate = 5_000;
+                    int seconds = 30;
+                    List<String> backends = List.of("rocksdb", "hashmap");
+                    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+                    for (int i = 0; i < rest.length; i++) {
+                        switch (rest[i]) {
+                            case "--users" -> users = Integer.parseInt(value(rest, ++i));
+                            case "--swipes" -> swipes = Integer.parseInt(value(rest, ++i));
+                            case "--rate" -> rate = Integer.parseInt(value(rest, ++i));
+                            case "--seconds" -> seconds = Integer.parseInt(value(rest, ++i));
+                            case "--state-backends" -> backends = List.of(value(rest, ++i).split(","));
+                            default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
+                        }
+                    }
+                    PreferenceBench.run(new PreferenceBench.Options(users, swipes, rate, seconds, backends), System.out);
                 }
                 default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
             }

@@ -1,6 +1,5 @@
 package io.matchstream.preference;
 
-import io.matchstream.events.PreferenceUpdate;
 import io.matchstream.events.SwipeAction;
 import io.matchstream.events.TrainingTriplet;
 import io.matchstream.schemas.wire.TrustedEvents;
@@ -25,12 +24,12 @@ import org.apache.flink.util.OutputTag;
 /**
  * Keyed by user: their own embedding (E_base), the decayed statistics of what they liked and passed, the
  * set of users they swiped (RocksDB MapState, one byte per target), and from these the blended vector
- * E = normalise(a * E_base + b * P) that the index sink queries with. Emits a {@link PreferenceUpdate} on
+ * E = normalise(a * E_base + b * P) that the index sink queries with. Emits a preference update on
  * every change, at most one per {@code minInterval} per user; a change inside the interval is sent when it
  * ends, so the last update is never lost. Also emits training triplets and, when the user is deleted,
  * the purge of every pair they started plus a tombstone for their preference.
  */
-public class PreferenceFunction extends KeyedProcessFunction<String, Signal, PreferenceUpdate> {
+public class PreferenceFunction extends KeyedProcessFunction<String, Signal, PreferenceVector> {
     public static final OutputTag<TrainingTriplet> TRIPLETS = new OutputTag<>("training-triplets") {};
     public static final OutputTag<Signal> PAIR_PURGES = new OutputTag<>("pair-purges-by-swiper") {};
     /** User ids whose preference-updates key gets a tombstone. */
@@ -65,7 +64,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
 
     @Override
     public void open(OpenContext context) {
-        TrustedEvents.install(); // updates and triplets leave this operator as Avro records
+        TrustedEvents.install(); // triplets leave this operator as Avro records
         halfLifeMillis = settings.halfLife().toMillis();
         StateTtlConfig ttl = inactivityTtl(settings.stateTtl());
         var preferenceDescriptor = new ValueStateDescriptor<>("preference", TypeInformation.of(PreferenceState.class));
@@ -77,7 +76,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
     }
 
     @Override
-    public void processElement(Signal signal, Context ctx, Collector<PreferenceUpdate> out) throws Exception {
+    public void processElement(Signal signal, Context ctx, Collector<PreferenceVector> out) throws Exception {
         switch (signal.kind) {
             case EMBEDDING -> {
                 PreferenceState state = stateOrNew();
@@ -96,7 +95,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         }
     }
 
-    private void swipe(Signal swipe, Context ctx, Collector<PreferenceUpdate> out) throws Exception {
+    private void swipe(Signal swipe, Context ctx, Collector<PreferenceVector> out) throws Exception {
         Byte stored = swiped.get(swipe.other);
         byte flags = stored == null ? 0 : stored;
         byte next = flags;
@@ -123,11 +122,11 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         } else {
             state.passes++;
         }
-        if (swipe.vector != null) {
-            if (state.modelVersion == null) {
+        if (swipe.modelVersion != null) {
+            if (state.modelVersion == null && swipe.vector != null) {
                 state.modelVersion = swipe.modelVersion; // no photo yet: the first liked vector sets the version
             }
-            if (state.modelVersion.equals(swipe.modelVersion)) {
+            if (swipe.vector != null && swipe.modelVersion.equals(state.modelVersion)) {
                 state.rebase(swipe.timestamp, halfLifeMillis);
                 double weight = state.weight(swipe.timestamp, halfLifeMillis);
                 if (like) {
@@ -186,7 +185,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         return state == null ? new PreferenceState() : state;
     }
 
-    private void changed(PreferenceState state, Context ctx, Collector<PreferenceUpdate> out) throws Exception {
+    private void changed(PreferenceState state, Context ctx, Collector<PreferenceVector> out) throws Exception {
         state.changes++;
         long now = ctx.timerService().currentProcessingTime();
         if (state.timerAt == 0 && now - state.lastEmitAt >= settings.minInterval().toMillis()) {
@@ -199,7 +198,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<PreferenceUpdate> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<PreferenceVector> out) throws Exception {
         PreferenceState state = preference.value();
         if (state == null || state.timerAt != timestamp) {
             return; // deleted, or expired, since the timer was set
@@ -211,7 +210,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         preference.update(state);
     }
 
-    private void emit(String user, PreferenceState state, long now, Collector<PreferenceUpdate> out) {
+    private void emit(String user, PreferenceState state, long now, Collector<PreferenceVector> out) {
         state.lastEmitAt = now;
         state.emittedVersion = state.changes;
         float[] p = state.preference(settings.passWeight());
@@ -222,15 +221,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         if (blended == null) {
             return;
         }
-        out.collect(new PreferenceUpdate(user, floats(blended), p == null ? null : floats(p), state.likes, state.passes,
-                state.modelVersion, state.changes, Instant.ofEpochMilli(state.lastActivity)));
-    }
-
-    private static List<Float> floats(float[] values) {
-        List<Float> list = new ArrayList<>(values.length);
-        for (float v : values) {
-            list.add(v);
-        }
-        return list;
+        out.collect(new PreferenceVector(user, blended, p, state.likes, state.passes, state.modelVersion, state.changes,
+                state.lastActivity));
     }
 }

@@ -1,7 +1,6 @@
 package io.matchstream.preference;
 
 import io.matchstream.events.Match;
-import io.matchstream.events.PreferenceUpdate;
 import io.matchstream.events.TrainingTriplet;
 import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
@@ -75,15 +74,19 @@ public class PreferenceJob {
     }
 
     public void build(StreamExecutionEnvironment env) {
+        // Records are not changed after they are emitted, and operators copy what they keep: no defensive
+        // copies between chained operators.
+        env.getConfig().enableObjectReuse();
         TypeInformation<Signal> signalType = TypeInformation.of(Signal.class);
         SingleOutputStreamOperator<Signal> signals = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "swipes, embeddings, deletions").uid("swipes")
                 .process(new DecodeSignals(registry), signalType).name("decode").uid("decode");
         SingleOutputStreamOperator<Signal> enriched = signals.keyBy(Signal::subject)
-                .process(new TargetEnrichment(config.enrichmentWait(), config.preference().stateTtl()), signalType)
+                .process(new TargetEnrichment(config.enrichmentWait(), config.preference().stateTtl(),
+                        config.preference().passWeight() > 0), signalType)
                 .name("target embeddings").uid("enrich");
-        SingleOutputStreamOperator<PreferenceUpdate> updates = enriched.keyBy(s -> s.user)
-                .process(new PreferenceFunction(config.preference()), TypeInformation.of(PreferenceUpdate.class))
+        SingleOutputStreamOperator<PreferenceVector> updates = enriched.keyBy(s -> s.user)
+                .process(new PreferenceFunction(config.preference()), TypeInformation.of(PreferenceVector.class))
                 .name("preferences").uid("preferences");
         SingleOutputStreamOperator<Match> matches = signals.filter(s -> s.kind == Signal.Kind.SWIPE).name("swipes").uid("swipes-only")
                 .union(enriched.getSideOutput(TargetEnrichment.PAIR_PURGES), updates.getSideOutput(PreferenceFunction.PAIR_PURGES))
@@ -98,7 +101,7 @@ public class PreferenceJob {
                                 .name("encode triplets").uid("encode-triplets"),
                         signals.getSideOutput(DecodeSignals.DEAD_LETTERS));
         DataStream<Outgoing> preferences = updates
-                .map(new Encode<>(registry, Topics.PREFERENCE_UPDATES, PreferenceUpdate::getUserId), TypeInformation.of(Outgoing.class))
+                .map(new PreferenceUpdateEncoder(registry), TypeInformation.of(Outgoing.class))
                 .name("encode updates").uid("encode-updates")
                 .union(tombstones(updates.getSideOutput(PreferenceFunction.TOMBSTONES), Topics.PREFERENCE_UPDATES, "preference-tombstones"));
         if (updateSink == null) {

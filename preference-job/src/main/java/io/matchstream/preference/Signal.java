@@ -54,6 +54,11 @@ public class Signal {
         return new Signal(kind, user, other, action, timestamp, targetVector, targetModelVersion);
     }
 
+    /** A copy that may be kept while the input object is reused (the vector is never changed in place). */
+    public Signal copy() {
+        return new Signal(kind, user, other, action, timestamp, vector, modelVersion);
+    }
+
     /** The key of {@link TargetEnrichment}: a swipe's target, otherwise the user. */
     public String subject() {
         return kind == Kind.SWIPE ? other : user;

@@ -29,14 +29,20 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
 
     private final Duration maxWait;
     private final Duration stateTtl;
+    private final boolean vectorsOnPasses;
     private transient ValueState<Signal> embedding;
     private transient MapState<String, Boolean> swipedBy;
     private transient ListState<Signal> waiting;
     private transient ValueState<Long> waitTimer;
 
-    public TargetEnrichment(Duration maxWait, Duration stateTtl) {
+    /**
+     * @param vectorsOnPasses whether a pass carries the target's vector too (only when passes move the
+     *     preference); without it a pass carries only the target's model version, for training triplets
+     */
+    public TargetEnrichment(Duration maxWait, Duration stateTtl, boolean vectorsOnPasses) {
         this.maxWait = maxWait;
         this.stateTtl = stateTtl;
+        this.vectorsOnPasses = vectorsOnPasses;
     }
 
     @Override
@@ -59,9 +65,9 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
                 swipedBy.put(signal.user, Boolean.TRUE);
                 Signal target = embedding.value();
                 if (target != null) {
-                    out.collect(signal.enriched(target.vector, target.modelVersion));
+                    out.collect(enrich(signal, target));
                 } else {
-                    waiting.add(signal);
+                    waiting.add(signal.copy()); // with object reuse the input may be overwritten
                     if (waitTimer.value() == null) {
                         long at = ctx.timerService().currentProcessingTime() + maxWait.toMillis();
                         ctx.timerService().registerProcessingTimeTimer(at);
@@ -70,7 +76,7 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
                 }
             }
             case EMBEDDING -> {
-                embedding.update(signal);
+                embedding.update(signal.copy());
                 out.collect(signal); // the user's own embedding is their base: on to their PreferenceFunction
                 release(ctx, out, signal);
             }
@@ -92,10 +98,15 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
         release(ctx, out, null);
     }
 
+    private Signal enrich(Signal swipe, Signal target) {
+        boolean vector = vectorsOnPasses || swipe.action != io.matchstream.events.SwipeAction.PASS;
+        return swipe.enriched(vector ? target.vector : null, target.modelVersion);
+    }
+
     /** Sends the swipes that waited for this user's embedding on, with it where there is one. */
     private void release(Context ctx, Collector<Signal> out, Signal target) throws Exception {
         for (Signal swipe : waiting.get()) {
-            out.collect(target == null ? swipe : swipe.enriched(target.vector, target.modelVersion));
+            out.collect(target == null ? swipe : enrich(swipe, target));
         }
         waiting.clear();
         Long timer = waitTimer.value();

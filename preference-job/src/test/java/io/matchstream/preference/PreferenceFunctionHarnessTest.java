@@ -3,7 +3,6 @@ package io.matchstream.preference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.matchstream.events.PreferenceUpdate;
 import io.matchstream.events.SwipeAction;
 import io.matchstream.events.TrainingTriplet;
 import java.time.Duration;
@@ -42,7 +41,7 @@ class PreferenceFunctionHarnessTest {
             for (Signal s : swipes) {
                 h.processElement(s, 0);
             }
-            PreferenceUpdate last = last(h.extractOutputValues());
+            PreferenceVector last = last(h.extractOutputValues());
 
             // From scratch, in doubles: weights 2^(t / halfLife), relative to any origin.
             double halfLife = settings.halfLife().toMillis();
@@ -72,11 +71,11 @@ class PreferenceFunctionHarnessTest {
                 norm += e[d] * e[d];
             }
             for (int d = 0; d < DIM; d++) {
-                assertThat((double) last.getPreference().get(d)).isCloseTo(p[d], within(1e-4));
-                assertThat((double) last.getBlended().get(d)).isCloseTo(e[d] / Math.sqrt(norm), within(1e-4));
+                assertThat((double) last.preference[d]).isCloseTo(p[d], within(1e-4));
+                assertThat((double) last.blended[d]).isCloseTo(e[d] / Math.sqrt(norm), within(1e-4));
             }
-            assertThat(last.getLikes() + last.getPasses()).isEqualTo(60);
-            assertThat(last.getModelVersion()).isEqualTo("v1");
+            assertThat(last.likes + last.passes).isEqualTo(60);
+            assertThat(last.modelVersion).isEqualTo("v1");
         }
     }
 
@@ -88,9 +87,9 @@ class PreferenceFunctionHarnessTest {
             h.open();
             h.processElement(like("ann", "bob", 10 * HOUR, newer, "v1"), 0);
             h.processElement(like("ann", "cat", -14 * HOUR, older, "v1"), 0); // 24 h older, arriving later
-            PreferenceUpdate last = last(h.extractOutputValues());
+            PreferenceVector last = last(h.extractOutputValues());
             for (int d = 0; d < DIM; d++) {
-                assertThat(last.getPreference().get(d)).isCloseTo((older[d] + 2 * newer[d]) / 3, within(1e-5f));
+                assertThat(last.preference[d]).isCloseTo((older[d] + 2 * newer[d]) / 3, within(1e-5f));
             }
         }
     }
@@ -101,17 +100,17 @@ class PreferenceFunctionHarnessTest {
         try (var h = harness(SETTINGS)) {
             h.open();
             h.processElement(Signal.embedding("ann", base, "v1", 1), 0);
-            PreferenceUpdate cold = last(h.extractOutputValues());
-            assertThat(cold.getPreference()).isNull();
-            assertThat(floats(cold.getBlended())).containsExactly(base, within(1e-6f));
+            PreferenceVector cold = last(h.extractOutputValues());
+            assertThat(cold.preference).isNull();
+            assertThat(cold.blended).containsExactly(base, within(1e-6f));
             Signal like = like("ann", "bob", 5, unit(), "v1");
             h.processElement(like, 0);
             h.processElement(like, 0);
             h.processElement(Signal.swipe("ann", "bob", SwipeAction.SUPERLIKE, 6).enriched(like.vector, "v1"), 0);
-            List<PreferenceUpdate> updates = h.extractOutputValues();
+            List<PreferenceVector> updates = h.extractOutputValues();
             assertThat(updates).hasSize(2);
-            assertThat(last(updates).getLikes()).isEqualTo(1);
-            assertThat(last(updates).getVersion()).isEqualTo(2);
+            assertThat(last(updates).likes).isEqualTo(1);
+            assertThat(last(updates).version).isEqualTo(2);
         }
     }
 
@@ -124,16 +123,16 @@ class PreferenceFunctionHarnessTest {
             h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
             h.processElement(like("ann", "bob", 2, unit(), "v1"), 0);
             h.processElement(Signal.embedding("ann", baseV2, "v2", 3), 0);
-            PreferenceUpdate restarted = last(h.extractOutputValues());
-            assertThat(restarted.getModelVersion()).isEqualTo("v2");
-            assertThat(restarted.getPreference()).as("no v2 likes yet").isNull();
-            assertThat(floats(restarted.getBlended())).containsExactly(baseV2, within(1e-6f));
+            PreferenceVector restarted = last(h.extractOutputValues());
+            assertThat(restarted.modelVersion).isEqualTo("v2");
+            assertThat(restarted.preference).as("no v2 likes yet").isNull();
+            assertThat(restarted.blended).containsExactly(baseV2, within(1e-6f));
             h.processElement(like("ann", "cat", 4, unit(), "v1"), 0); // a target not yet re-embedded: not averaged
-            assertThat(last(h.extractOutputValues()).getPreference()).isNull();
+            assertThat(last(h.extractOutputValues()).preference).isNull();
             h.processElement(like("ann", "dan", 5, likedV2, "v2"), 0);
-            PreferenceUpdate last = last(h.extractOutputValues());
-            assertThat(floats(last.getPreference())).containsExactly(likedV2, within(1e-6f));
-            assertThat(last.getLikes()).isEqualTo(3);
+            PreferenceVector last = last(h.extractOutputValues());
+            assertThat(last.preference).containsExactly(likedV2, within(1e-6f));
+            assertThat(last.likes).isEqualTo(3);
         }
     }
 
@@ -151,10 +150,10 @@ class PreferenceFunctionHarnessTest {
             h.setProcessingTime(1_499);
             assertThat(h.extractOutputValues()).hasSize(1);
             h.setProcessingTime(1_500);
-            List<PreferenceUpdate> updates = h.extractOutputValues();
+            List<PreferenceVector> updates = h.extractOutputValues();
             assertThat(updates).hasSize(2);
-            assertThat(last(updates).getLikes()).isEqualTo(2);
-            assertThat(last(updates).getVersion()).isEqualTo(3);
+            assertThat(last(updates).likes).isEqualTo(2);
+            assertThat(last(updates).version).isEqualTo(3);
             h.setProcessingTime(5_000);
             assertThat(h.extractOutputValues()).as("nothing changed since").hasSize(2);
         }
@@ -189,9 +188,9 @@ class PreferenceFunctionHarnessTest {
                     .containsExactlyInAnyOrder("bob", "cat");
             assertThat(h.getSideOutput(PreferenceFunction.TOMBSTONES)).extracting(StreamRecord::getValue).containsExactly("ann");
             h.processElement(like("ann", "bob", 5, unit(), "v1"), 0);
-            PreferenceUpdate fresh = last(h.extractOutputValues());
-            assertThat(fresh.getLikes()).as("nothing of the old state is left").isEqualTo(1);
-            assertThat(fresh.getPasses()).isZero();
+            PreferenceVector fresh = last(h.extractOutputValues());
+            assertThat(fresh.likes).as("nothing of the old state is left").isEqualTo(1);
+            assertThat(fresh.passes).isZero();
         }
     }
 
@@ -202,7 +201,7 @@ class PreferenceFunctionHarnessTest {
         for (int i = 0; i < 40; i++) {
             signals.add((i % 3 == 0 ? pass("ann", "t" + i, 10 + i, unit(), "v1") : like("ann", "t" + i, 10 + i, unit(), "v1")));
         }
-        PreferenceUpdate uninterrupted;
+        PreferenceVector uninterrupted;
         try (var h = harness(SETTINGS)) {
             h.open();
             for (Signal s : signals) {
@@ -224,15 +223,15 @@ class PreferenceFunctionHarnessTest {
             for (Signal s : signals.subList(20, 41)) {
                 h.processElement(s, 0);
             }
-            PreferenceUpdate restored = last(h.extractOutputValues());
-            assertThat(restored.getLikes()).isEqualTo(uninterrupted.getLikes());
-            assertThat(restored.getPasses()).isEqualTo(uninterrupted.getPasses());
-            assertThat(restored.getVersion()).isEqualTo(uninterrupted.getVersion());
-            assertThat(floats(restored.getBlended())).containsExactly(floats(uninterrupted.getBlended()), within(1e-6f));
+            PreferenceVector restored = last(h.extractOutputValues());
+            assertThat(restored.likes).isEqualTo(uninterrupted.likes);
+            assertThat(restored.passes).isEqualTo(uninterrupted.passes);
+            assertThat(restored.version).isEqualTo(uninterrupted.version);
+            assertThat(restored.blended).containsExactly(uninterrupted.blended, within(1e-6f));
         }
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, Signal, PreferenceUpdate> harness(PreferenceFunction.Settings settings) throws Exception {
+    private KeyedOneInputStreamOperatorTestHarness<String, Signal, PreferenceVector> harness(PreferenceFunction.Settings settings) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new PreferenceFunction(settings)),
                 (Signal s) -> s.user, Types.STRING);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
@@ -260,7 +259,7 @@ class PreferenceFunctionHarnessTest {
         return v;
     }
 
-    private static PreferenceUpdate last(List<PreferenceUpdate> updates) {
+    private static PreferenceVector last(List<PreferenceVector> updates) {
         assertThat(updates).isNotEmpty();
         return updates.get(updates.size() - 1);
     }

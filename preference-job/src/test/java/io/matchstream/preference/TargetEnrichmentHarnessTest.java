@@ -63,7 +63,7 @@ class TargetEnrichmentHarnessTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, Signal, Signal> harness() throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new TargetEnrichment(Duration.ofSeconds(60), Duration.ofDays(90))),
+                new KeyedProcessOperator<>(new TargetEnrichment(Duration.ofSeconds(60), Duration.ofDays(90), true)),
                 Signal::subject, Types.STRING);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         return h;

@@ -1,0 +1,265 @@
+package io.matchstream.bench;
+
+import io.matchstream.embedded.Checkpoints;
+import io.matchstream.embedded.EmbeddedFlinkCluster;
+import io.matchstream.embedded.EmbeddedKafkaBroker;
+import io.matchstream.events.PreferenceUpdate;
+import io.matchstream.events.ProfileEmbedding;
+import io.matchstream.events.Swipe;
+import io.matchstream.events.SwipeAction;
+import io.matchstream.preference.PreferenceConfig;
+import io.matchstream.preference.PreferenceJob;
+import io.matchstream.registry.RegistryConfig;
+import io.matchstream.registry.SchemaRegistryServer;
+import io.matchstream.schemas.Topics;
+import io.matchstream.schemas.wire.SchemaRegistryClient;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code ./matchstream bench preference}: the preference job with each state backend, on a fresh embedded
+ * stack each. Every user's 512-d embedding is loaded first (and checkpointed); then (1) a backlog of swipes
+ * is read as fast as the job can: swipes/s from the job's committed source offsets; (2) swipes arrive at a
+ * fixed rate: swipe-to-update latency = when the update is readable minus the swipe's timestamp.
+ */
+final class PreferenceBench {
+    private static final int DIM = 512;
+
+    private PreferenceBench() {}
+
+    record Options(int users, int swipes, int rate, int latencySeconds, List<String> backends) {}
+
+    private record Result(String backend, double swipesPerSecond, long peakHeap, double[] latencyMs, long samples, long sent) {}
+
+    static void run(Options options, PrintStream out) throws Exception {
+        out.printf("%,d users with %d-d embeddings; %,d swipes backlog; then %,d swipes/s for %d s; parallelism 2, 1 s checkpoints%n",
+                options.users(), DIM, options.swipes(), options.rate(), options.latencySeconds());
+        List<Result> results = new ArrayList<>();
+        for (String backend : options.backends()) {
+            Result r = runBackend(backend, options, out);
+            results.add(r);
+        }
+        Result baseline = results.get(results.size() - 1);
+        out.println();
+        out.printf("| state backend | swipes/s (backlog) | vs %s | update latency p50 | p99 | max | updates seen | peak heap |%n", baseline.backend());
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (Result r : results) {
+            out.printf("| %s | %,.0f | %.2f | %.0f ms | %.0f ms | %.0f ms | %,d of %,d swipes | %,d MiB |%n", r.backend(), r.swipesPerSecond(),
+                    r.swipesPerSecond() / baseline.swipesPerSecond(), r.latencyMs()[0], r.latencyMs()[1], r.latencyMs()[2],
+                    r.samples(), r.sent(), r.peakHeap() >> 20);
+        }
+    }
+
+    private static Result runBackend(String backend, Options options, PrintStream out) throws Exception {
+        Path dir = Files.createTempDirectory("matchstream-bench-preference");
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0).start();
+                SchemaRegistryServer registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0));
+                EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, 4);
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            registry.start();
+            flink.start();
+            broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
+            String bootstrap = broker.bootstrapServers();
+            SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
+            PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", bootstrap, "registry-url", registry.url(),
+                    "checkpoint-dir", dir.resolve("checkpoints").toUri().toString(), "state-backend", backend), Map.of());
+            Random random = new Random(5);
+
+            publishEmbeddings(bootstrap, schemas, options.users(), random);
+            JobClient loader = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), null);
+            awaitCommitted(admin, config.groupId(), Topics.PROFILE_EMBEDDINGS.name(), options.users(), null);
+            loader.cancel().get();
+            String checkpoint = Checkpoints.latest(dir.resolve("checkpoints").resolve(PreferenceConfig.JOB_NAME)).orElseThrow().toString();
+            out.printf("[%s] %,d embeddings in state%n", backend, options.users());
+
+            long past = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+            try (var producer = producer(bootstrap)) {
+                var serializer = Topics.SWIPES.valueSerializer(schemas);
+                for (int i = 0; i < options.swipes(); i++) {
+                    Swipe s = swipe(random, options.users(), past + i);
+                    producer.send(new ProducerRecord<>(Topics.SWIPES.name(), bytes(s.getSwiperId().toString()),
+                            serializer.serialize(Topics.SWIPES.name(), s)));
+                }
+                producer.flush();
+            }
+            try (HeapSampler heap = new HeapSampler()) {
+                JobClient job = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), checkpoint);
+                double rate = awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.swipes(), null);
+                out.printf("[%s] backlog: %,.0f swipes/s%n", backend, rate);
+                LatencyRun latency = latency(bootstrap, schemas, options, random);
+                out.printf("[%s] at %,d swipes/s: p50 %.0f ms, p99 %.0f ms (%,d updates)%n", backend, options.rate(),
+                        latency.percentiles[0], latency.percentiles[1], latency.samples);
+                job.cancel().get();
+                return new Result(backend, rate, heap.peakBytes(), latency.percentiles, latency.samples, latency.sent);
+            }
+        }
+    }
+
+    private record LatencyRun(double[] percentiles, long samples, long sent) {}
+
+    /** Swipes at a fixed rate, stamped with their send time; every update read back gives one latency sample. */
+    private static LatencyRun latency(String bootstrap, SchemaRegistryClient schemas, Options options, Random random) throws Exception {
+        long phaseStart = System.currentTimeMillis();
+        List<Long> samples = new ArrayList<>();
+        AtomicBoolean sending = new AtomicBoolean(true);
+        Thread reader = new Thread(() -> {
+            var updates = Topics.PREFERENCE_UPDATES.valueDeserializer(schemas);
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                List<TopicPartition> partitions = consumer.partitionsFor(Topics.PREFERENCE_UPDATES.name()).stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                consumer.assign(partitions);
+                consumer.seekToEnd(partitions);
+                partitions.forEach(consumer::position);
+                long stopAt = Long.MAX_VALUE;
+                while (System.currentTimeMillis() < stopAt) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                        long now = System.currentTimeMillis();
+                        if (r.value() == null) {
+                            continue;
+                        }
+                        PreferenceUpdate u = updates.deserialize(r.topic(), r.value());
+                        long at = u.getTimestamp().toEpochMilli();
+                        if (at >= phaseStart) {
+                            samples.add(now - at);
+                        }
+                    }
+                    if (!sending.get() && stopAt == Long.MAX_VALUE) {
+                        stopAt = System.currentTimeMillis() + 5_000;
+                    }
+                }
+            }
+        }, "latency-reader");
+        reader.start();
+        Thread.sleep(1000);
+        long sent = 0;
+        try (var producer = producer(bootstrap)) {
+            var serializer = Topics.SWIPES.valueSerializer(schemas);
+            long start = System.nanoTime();
+            long total = (long) options.rate() * options.latencySeconds();
+            for (long i = 0; i < total; i++) {
+                long due = start + i * 1_000_000_000L / options.rate();
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                Swipe s = swipe(random, options.users(), System.currentTimeMillis());
+                producer.send(new ProducerRecord<>(Topics.SWIPES.name(), bytes(s.getSwiperId().toString()),
+                        serializer.serialize(Topics.SWIPES.name(), s)));
+                sent++;
+            }
+            producer.flush();
+        }
+        sending.set(false);
+        reader.join();
+        long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        return new LatencyRun(new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]},
+                sorted.length, sent);
+    }
+
+    private static double percentile(long[] sorted, double q) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+
+    /** Waits until the group's committed offsets cover {@code records} of the topic; the rate while they moved. */
+    private static double awaitCommitted(Admin admin, String group, String topic, long records, Object unused) throws Exception {
+        long first = -1;
+        long firstAt = 0;
+        long last = -1;
+        long lastAt = 0;
+        long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            long committed = 0;
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            for (var e : offsets.entrySet()) {
+                if (e.getKey().topic().equals(topic) && e.getValue() != null) {
+                    committed += e.getValue().offset();
+                }
+            }
+            long now = System.nanoTime();
+            if (committed > 0 && first < 0) {
+                first = committed;
+                firstAt = now;
+            }
+            if (committed != last) {
+                last = committed;
+                lastAt = now;
+            }
+            if (committed >= records) {
+                return first == committed ? Double.NaN : (committed - first) / ((lastAt - firstAt) / 1e9);
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the job did not commit " + records + " offsets of " + topic + " in 20 minutes (at " + last + ")");
+    }
+
+    private static Swipe swipe(Random random, int users, long at) {
+        int from = random.nextInt(users);
+        int to = random.nextInt(users - 1);
+        to = to >= from ? to + 1 : to;
+        int r = random.nextInt(100);
+        SwipeAction action = r < 45 ? SwipeAction.LIKE : r < 50 ? SwipeAction.SUPERLIKE : SwipeAction.PASS;
+        return new Swipe(Long.toHexString(random.nextLong()), "u" + from, "u" + to, action, Instant.ofEpochMilli(at));
+    }
+
+    private static void publishEmbeddings(String bootstrap, SchemaRegistryClient schemas, int users, Random random) {
+        var serializer = Topics.PROFILE_EMBEDDINGS.valueSerializer(schemas);
+        try (var producer = producer(bootstrap)) {
+            for (int u = 0; u < users; u++) {
+                List<Float> vector = new ArrayList<>(DIM);
+                double norm = 0;
+                float[] v = new float[DIM];
+                for (int d = 0; d < DIM; d++) {
+                    v[d] = (float) random.nextGaussian();
+                    norm += v[d] * v[d];
+                }
+                for (float x : v) {
+                    vector.add((float) (x / Math.sqrt(norm)));
+                }
+                String user = "u" + u;
+                producer.send(new ProducerRecord<>(Topics.PROFILE_EMBEDDINGS.name(), bytes(user), serializer.serialize(Topics.PROFILE_EMBEDDINGS.name(),
+                        new ProfileEmbedding(user, vector, "bench", "bench", null, false, "p" + u, Instant.now()))));
+            }
+            producer.flush();
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
