@@ -38,7 +38,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** 3,000 random swipes among 60 users on the real broker: exactly one match per unblocked mutual like. */
+/**
+ * 3,000 random swipes among 60 users on the real broker: exactly one match per unblocked mutual like; a
+ * deletion then cancels the deleted user's matches and tombstones them.
+ */
 class PreferenceJobIntegrationTest {
     @TempDir
     static Path dataDir;
@@ -125,6 +128,25 @@ class PreferenceJobIntegrationTest {
             DeadLetter letter = Topics.DEAD_LETTERS.valueDeserializer(schemas)
                     .deserialize("", await(Topics.DEAD_LETTERS.name(), 1).get(0).value());
             assertThat(letter.getReasonCode()).isEqualTo("wrong_magic_byte");
+
+            // Deleting one matched user cancels their match and leaves tombstones on the compacted topics.
+            Match first = matches.deserialize("", out.get(0).value());
+            String deleted = first.getUserA();
+            var deletions = Topics.PROFILE_DELETIONS.valueSerializer(schemas);
+            publish(List.of(new ProducerRecord<>(Topics.PROFILE_DELETIONS.name(), deleted.getBytes(StandardCharsets.UTF_8),
+                    deletions.serialize(Topics.PROFILE_DELETIONS.name(), new io.matchstream.events.ProfileDeletion("d1", deleted, Instant.now())))));
+            long matchesOfDeleted = out.stream().map(r -> matches.deserialize(r.topic(), r.value()))
+                    .filter(m -> m.getUserA().equals(deleted) || m.getUserB().equals(deleted)).count();
+            List<ConsumerRecord<byte[], byte[]>> after = await(Topics.MATCHES.name(), out.size() + 2 * (int) matchesOfDeleted);
+            List<ConsumerRecord<byte[], byte[]>> tail = after.subList(out.size(), after.size());
+            assertThat(tail.stream().filter(r -> r.value() == null).map(r -> new String(r.key(), StandardCharsets.UTF_8)))
+                    .as("a tombstone per match of the deleted user").hasSize((int) matchesOfDeleted)
+                    .contains(first.getMatchId());
+            assertThat(tail.stream().filter(r -> r.value() != null).map(r -> matches.deserialize(r.topic(), r.value()).getStatus()))
+                    .containsOnly(MatchStatus.UNMATCHED).hasSize((int) matchesOfDeleted);
+            assertThat(await(Topics.PREFERENCE_UPDATES.name(), 1)).singleElement()
+                    .satisfies(r -> assertThat(r.value()).as("tombstone").isNull())
+                    .satisfies(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(deleted));
         } finally {
             job.cancel().get();
         }
