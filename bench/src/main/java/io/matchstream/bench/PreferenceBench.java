@@ -44,7 +44,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * {@code ./matchstream bench preference}: the preference job with each state backend, on a fresh embedded
  * stack each. Every user's 512-d embedding is loaded first (and checkpointed); then (1) a backlog of swipes
- * is read as fast as the job can: swipes/s from the job's committed source offsets; (2) swipes arrive at a
+ * is read as fast as the job can: swipes/s from the first to the last update read back; (2) swipes arrive at a
  * fixed rate: swipe-to-update latency = when the update is readable minus the swipe's timestamp.
  */
 final class PreferenceBench {
@@ -92,7 +92,7 @@ final class PreferenceBench {
 
             publishEmbeddings(bootstrap, schemas, options.users(), random);
             JobClient loader = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), null);
-            awaitCommitted(admin, config.groupId(), Topics.PROFILE_EMBEDDINGS.name(), options.users(), null);
+            awaitCommitted(admin, config.groupId(), Topics.PROFILE_EMBEDDINGS.name(), options.users());
             loader.cancel().get();
             String checkpoint = Checkpoints.latest(dir.resolve("checkpoints").resolve(PreferenceConfig.JOB_NAME)).orElseThrow().toString();
             out.printf("[%s] %,d embeddings in state%n", backend, options.users());
@@ -108,8 +108,15 @@ final class PreferenceBench {
                 producer.flush();
             }
             try (HeapSampler heap = new HeapSampler()) {
-                JobClient job = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), checkpoint);
-                double rate = awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.swipes(), null);
+                double rate;
+                JobClient job;
+                try (UpdateWatcher backlog = new UpdateWatcher(bootstrap, schemas, Long.MAX_VALUE)) {
+                    job = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), checkpoint);
+                    awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.swipes());
+                    // Committed offsets prove every swipe was read (the source commits them late once the
+                    // input is drained); the time between the first and the last update read back is the rate.
+                    rate = options.swipes() / ((backlog.lastAt - backlog.firstAt) / 1e9);
+                }
                 out.printf("[%s] backlog: %,.0f swipes/s%n", backend, rate);
                 LatencyRun latency = latency(bootstrap, schemas, options, random);
                 out.printf("[%s] at %,d swipes/s: p50 %.0f ms, p99 %.0f ms (%,d updates)%n", backend, options.rate(),
@@ -124,42 +131,10 @@ final class PreferenceBench {
 
     /** Swipes at a fixed rate, stamped with their send time; every update read back gives one latency sample. */
     private static LatencyRun latency(String bootstrap, SchemaRegistryClient schemas, Options options, Random random) throws Exception {
-        long phaseStart = System.currentTimeMillis();
-        List<Long> samples = new ArrayList<>();
-        AtomicBoolean sending = new AtomicBoolean(true);
-        Thread reader = new Thread(() -> {
-            var updates = Topics.PREFERENCE_UPDATES.valueDeserializer(schemas);
-            Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-                List<TopicPartition> partitions = consumer.partitionsFor(Topics.PREFERENCE_UPDATES.name()).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                consumer.assign(partitions);
-                consumer.seekToEnd(partitions);
-                partitions.forEach(consumer::position);
-                long stopAt = Long.MAX_VALUE;
-                while (System.currentTimeMillis() < stopAt) {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                        long now = System.currentTimeMillis();
-                        if (r.value() == null) {
-                            continue;
-                        }
-                        PreferenceUpdate u = updates.deserialize(r.topic(), r.value());
-                        long at = u.getTimestamp().toEpochMilli();
-                        if (at >= phaseStart) {
-                            samples.add(now - at);
-                        }
-                    }
-                    if (!sending.get() && stopAt == Long.MAX_VALUE) {
-                        stopAt = System.currentTimeMillis() + 5_000;
-                    }
-                }
-            }
-        }, "latency-reader");
-        reader.start();
-        Thread.sleep(1000);
         long sent = 0;
-        try (var producer = producer(bootstrap)) {
+        List<Long> samples;
+        try (UpdateWatcher watcher = new UpdateWatcher(bootstrap, schemas, System.currentTimeMillis());
+                var producer = producer(bootstrap)) {
             var serializer = Topics.SWIPES.valueSerializer(schemas);
             long start = System.nanoTime();
             long total = (long) options.rate() * options.latencySeconds();
@@ -175,24 +150,77 @@ final class PreferenceBench {
                 sent++;
             }
             producer.flush();
+            Thread.sleep(5_000); // the stragglers
+            samples = watcher.latencies;
         }
-        sending.set(false);
-        reader.join();
-        long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] sorted;
+        synchronized (samples) {
+            sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
         return new LatencyRun(new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]},
                 sorted.length, sent);
+    }
+
+    /**
+     * Reads preference updates from the end of the topic as they arrive: when the first and the last came,
+     * and for updates stamped at or after {@code since}, the delay from that stamp (the latest swipe the
+     * update includes) to now.
+     */
+    private static final class UpdateWatcher implements AutoCloseable {
+        final List<Long> latencies = new ArrayList<>();
+        volatile long firstAt;
+        volatile long lastAt;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        UpdateWatcher(String bootstrap, SchemaRegistryClient schemas, long since) throws InterruptedException {
+            var updates = Topics.PREFERENCE_UPDATES.valueDeserializer(schemas);
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.PREFERENCE_UPDATES.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            thread = new Thread(() -> {
+                try (consumer) {
+                    while (running.get()) {
+                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                            long now = System.nanoTime();
+                            if (firstAt == 0) {
+                                firstAt = now;
+                            }
+                            lastAt = now;
+                            if (r.value() != null && since != Long.MAX_VALUE) {
+                                long at = updates.deserialize(r.topic(), r.value()).getTimestamp().toEpochMilli();
+                                if (at >= since) {
+                                    synchronized (latencies) {
+                                        latencies.add(System.currentTimeMillis() - at);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }, "update-watcher");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join();
+        }
     }
 
     private static double percentile(long[] sorted, double q) {
         return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
     }
 
-    /** Waits until the group's committed offsets cover {@code records} of the topic; the rate while they moved. */
-    private static double awaitCommitted(Admin admin, String group, String topic, long records, Object unused) throws Exception {
-        long first = -1;
-        long firstAt = 0;
+    /** Waits until the group's committed offsets cover {@code records} of the topic. */
+    private static void awaitCommitted(Admin admin, String group, String topic, long records) throws Exception {
         long last = -1;
-        long lastAt = 0;
         long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
         while (System.nanoTime() < deadline) {
             long committed = 0;
@@ -202,17 +230,9 @@ final class PreferenceBench {
                     committed += e.getValue().offset();
                 }
             }
-            long now = System.nanoTime();
-            if (committed > 0 && first < 0) {
-                first = committed;
-                firstAt = now;
-            }
-            if (committed != last) {
-                last = committed;
-                lastAt = now;
-            }
+            last = committed;
             if (committed >= records) {
-                return first == committed ? Double.NaN : (committed - first) / ((lastAt - firstAt) / 1e9);
+                return;
             }
             Thread.sleep(100);
         }
