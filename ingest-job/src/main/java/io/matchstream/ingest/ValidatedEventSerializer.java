@@ -3,12 +3,11 @@ package io.matchstream.ingest;
 import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.flink.Outgoing;
+import io.matchstream.schemas.flink.SerializerTypeInfo;
 import java.io.IOException;
 import java.util.List;
-import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
@@ -22,7 +21,7 @@ import org.apache.flink.types.StringValue;
  */
 public final class ValidatedEventSerializer extends TypeSerializerSingleton<ValidatedEvent> {
     public static final ValidatedEventSerializer INSTANCE = new ValidatedEventSerializer();
-    public static final TypeInformation<ValidatedEvent> TYPE = new Info();
+    public static final TypeInformation<ValidatedEvent> TYPE = new SerializerTypeInfo<>(ValidatedEvent.class, INSTANCE);
 
     private static final List<String> TOPICS = Topics.all().stream().map(Topic::name).toList();
     private static final int NO_RECORD = -2;
@@ -132,63 +131,6 @@ public final class ValidatedEventSerializer extends TypeSerializerSingleton<Vali
     public static final class Snapshot extends SimpleTypeSerializerSnapshot<ValidatedEvent> {
         public Snapshot() {
             super(() -> INSTANCE);
-        }
-    }
-
-    private static final class Info extends TypeInformation<ValidatedEvent> {
-        @Override
-        public boolean isBasicType() {
-            return false;
-        }
-
-        @Override
-        public boolean isTupleType() {
-            return false;
-        }
-
-        @Override
-        public int getArity() {
-            return 1;
-        }
-
-        @Override
-        public int getTotalFields() {
-            return 1;
-        }
-
-        @Override
-        public Class<ValidatedEvent> getTypeClass() {
-            return ValidatedEvent.class;
-        }
-
-        @Override
-        public boolean isKeyType() {
-            return false;
-        }
-
-        @Override
-        public TypeSerializer<ValidatedEvent> createSerializer(SerializerConfig config) {
-            return INSTANCE;
-        }
-
-        @Override
-        public String toString() {
-            return "ValidatedEvent";
-        }
-
-        @Override
-        public boolean equals(Object obj) {
-            return obj instanceof Info;
-        }
-
-        @Override
-        public int hashCode() {
-            return Info.class.hashCode();
-        }
-
-        @Override
-        public boolean canEqual(Object obj) {
-            return obj instanceof Info;
         }
     }
 }

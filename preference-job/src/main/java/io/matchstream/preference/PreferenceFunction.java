@@ -31,7 +31,7 @@ import org.apache.flink.util.OutputTag;
  */
 public class PreferenceFunction extends KeyedProcessFunction<String, Signal, PreferenceVector> {
     public static final OutputTag<TrainingTriplet> TRIPLETS = new OutputTag<>("training-triplets") {};
-    public static final OutputTag<Signal> PAIR_PURGES = new OutputTag<>("pair-purges-by-swiper") {};
+    public static final OutputTag<Signal> PAIR_PURGES = new OutputTag<>("pair-purges-by-swiper", SignalSerializer.TYPE);
     /** User ids whose preference-updates key gets a tombstone. */
     public static final OutputTag<String> TOMBSTONES = new OutputTag<>("preference-tombstones") {};
 
@@ -67,7 +67,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         TrustedEvents.install(); // triplets leave this operator as Avro records
         halfLifeMillis = settings.halfLife().toMillis();
         StateTtlConfig ttl = inactivityTtl(settings.stateTtl());
-        var preferenceDescriptor = new ValueStateDescriptor<>("preference", TypeInformation.of(PreferenceState.class));
+        var preferenceDescriptor = new ValueStateDescriptor<>("preference", PreferenceStateSerializer.TYPE);
         preferenceDescriptor.enableTimeToLive(ttl);
         preference = getRuntimeContext().getState(preferenceDescriptor);
         var swipedDescriptor = new MapStateDescriptor<>("swiped", Types.STRING, Types.BYTE);

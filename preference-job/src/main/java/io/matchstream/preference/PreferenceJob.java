@@ -77,7 +77,7 @@ public class PreferenceJob {
         // Records are not changed after they are emitted, and operators copy what they keep: no defensive
         // copies between chained operators.
         env.getConfig().enableObjectReuse();
-        TypeInformation<Signal> signalType = TypeInformation.of(Signal.class);
+        TypeInformation<Signal> signalType = SignalSerializer.TYPE;
         SingleOutputStreamOperator<Signal> signals = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "swipes, embeddings, deletions").uid("swipes")
                 .process(new DecodeSignals(registry), signalType).name("decode").uid("decode");

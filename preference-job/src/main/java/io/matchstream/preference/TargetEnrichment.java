@@ -25,7 +25,7 @@ import org.apache.flink.util.OutputTag;
  * from {@link MatchDetector} (the pairs this user started are purged by {@link PreferenceFunction}).
  */
 public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signal> {
-    public static final OutputTag<Signal> PAIR_PURGES = new OutputTag<>("pair-purges-by-target") {};
+    public static final OutputTag<Signal> PAIR_PURGES = new OutputTag<>("pair-purges-by-target", SignalSerializer.TYPE);
 
     private final Duration maxWait;
     private final Duration stateTtl;
@@ -48,13 +48,13 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
     @Override
     public void open(OpenContext context) {
         StateTtlConfig ttl = PreferenceFunction.inactivityTtl(stateTtl);
-        var embeddingDescriptor = new ValueStateDescriptor<>("embedding", TypeInformation.of(Signal.class));
+        var embeddingDescriptor = new ValueStateDescriptor<>("embedding", SignalSerializer.TYPE);
         embeddingDescriptor.enableTimeToLive(ttl);
         embedding = getRuntimeContext().getState(embeddingDescriptor);
         var swipedByDescriptor = new MapStateDescriptor<>("swiped-by", Types.STRING, Types.BOOLEAN);
         swipedByDescriptor.enableTimeToLive(ttl);
         swipedBy = getRuntimeContext().getMapState(swipedByDescriptor);
-        waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting", TypeInformation.of(Signal.class)));
+        waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting", SignalSerializer.TYPE));
         waitTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("wait-timer", Types.LONG));
     }
 

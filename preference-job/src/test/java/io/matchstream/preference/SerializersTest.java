@@ -1,0 +1,52 @@
+package io.matchstream.preference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matchstream.events.SwipeAction;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+class SerializersTest {
+
+    @Test
+    void signalsSurviveTheRoundTripWithAndWithoutOptionalFields() throws Exception {
+        for (Signal s : new Signal[] {
+                Signal.swipe("ann", "bob", SwipeAction.SUPERLIKE, 7).enriched(new float[] {0.6f, -0.8f}, "v1"),
+                Signal.swipe("ann", "bob", SwipeAction.PASS, 8),
+                Signal.embedding("ann", new float[0], "v2", 9),
+                Signal.deletion("ann", 10),
+                Signal.pairPurge("ann", "bob", 11)}) {
+            assertThat(roundTrip(SignalSerializer.INSTANCE, s)).isEqualTo(s);
+        }
+    }
+
+    @Test
+    void preferenceStateSurvivesTheRoundTrip() throws Exception {
+        PreferenceState state = new PreferenceState();
+        assertThat(roundTrip(PreferenceStateSerializer.INSTANCE, state)).usingRecursiveComparison().isEqualTo(state);
+        state.base = new float[] {1, 2, 3};
+        state.modelVersion = "v1";
+        state.addLiked(new float[] {0.5f, 0.25f, 0}, 2.0);
+        state.anchor = 5;
+        state.likes = 3;
+        state.passes = 4;
+        state.lastActivity = 6;
+        state.changes = 7;
+        state.emittedVersion = 6;
+        state.lastEmitAt = 8;
+        state.timerAt = 9;
+        state.remember("bob", 10, true, "v1", 32);
+        state.remember("cat", 11, false, null, 32);
+        PreferenceState back = roundTrip(PreferenceStateSerializer.INSTANCE, state);
+        assertThat(back).usingRecursiveComparison().isEqualTo(state);
+        assertThat(PreferenceStateSerializer.INSTANCE.copy(state)).usingRecursiveComparison().isEqualTo(state);
+    }
+
+    private static <T> T roundTrip(TypeSerializer<T> serializer, T value) throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(value, out);
+        return serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    }
+}
