@@ -15,7 +15,7 @@ import java.util.TreeSet;
  */
 public record PreferenceConfig(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
         Duration checkpointInterval, int parallelism, String stateBackend, Duration pairTtl,
-        PreferenceFunction.Settings preference, Duration enrichmentWait, boolean exactlyOnceUpdates) implements Serializable {
+        PreferenceFunction.Settings preference, Duration enrichmentWait, boolean exactlyOnceUpdates, Duration bufferTimeout) implements Serializable {
 
     public static final String JOB_NAME = "matchstream-preference";
 
@@ -36,7 +36,8 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             Map.entry("triplet-window-minutes", "30"),
             Map.entry("user-ttl-days", "90"),
             Map.entry("enrichment-wait-seconds", "600"),
-            Map.entry("update-delivery", "at-least-once"));
+            Map.entry("update-delivery", "at-least-once"),
+            Map.entry("buffer-timeout-ms", "10"));
 
     public static PreferenceConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
         for (String flag : flags.keySet()) {
@@ -67,7 +68,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
                         Duration.ofMinutes(Long.parseLong(v.get("triplet-window-minutes"))),
                         Duration.ofDays(Long.parseLong(v.get("user-ttl-days")))),
                 Duration.ofSeconds(Long.parseLong(v.get("enrichment-wait-seconds"))),
-                delivery.equals("exactly-once"));
+                delivery.equals("exactly-once"), Duration.ofMillis(Long.parseLong(v.get("buffer-timeout-ms"))));
     }
 
     public static PreferenceConfig fromArgs(String[] args) {
@@ -101,6 +102,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         flags.put("user-ttl-days", Long.toString(preference.stateTtl().toDays()));
         flags.put("enrichment-wait-seconds", Long.toString(enrichmentWait.toSeconds()));
         flags.put("update-delivery", exactlyOnceUpdates ? "exactly-once" : "at-least-once");
+        flags.put("buffer-timeout-ms", Long.toString(bufferTimeout.toMillis()));
         return flags;
     }
 

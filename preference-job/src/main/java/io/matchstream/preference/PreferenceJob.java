@@ -77,6 +77,8 @@ public class PreferenceJob {
         // Records are not changed after they are emitted, and operators copy what they keep: no defensive
         // copies between chained operators.
         env.getConfig().enableObjectReuse();
+        // A swipe crosses two keyed exchanges; Flink's default 100 ms buffer timeout would add up to 200 ms.
+        env.setBufferTimeout(config.bufferTimeout().toMillis());
         TypeInformation<Signal> signalType = SignalSerializer.TYPE;
         SingleOutputStreamOperator<Signal> signals = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "swipes, embeddings, deletions").uid("swipes")
