@@ -72,6 +72,10 @@ final class DemoCommand {
             if (stack.runningJobs().stream().anyMatch(j -> j.startsWith("preference"))) {
                 out.println("== ./matchstream tail " + Topics.MATCHES.name() + " (the mutual like)");
                 TailCommand.tail(bootstrap, registry, Topics.MATCHES.name(), false, 1, 20, out);
+                if (stack.runningJobs().contains("embedding")) {
+                    out.println("== ./matchstream tail " + Topics.PREFERENCE_UPDATES.name() + " (bob liked alice's face)");
+                    TailCommand.tail(bootstrap, registry, Topics.PREFERENCE_UPDATES.name(), false, 1, 20, out);
+                }
             }
             out.println("== ./matchstream tail " + Topics.DEAD_LETTERS.name());
             TailCommand.tail(bootstrap, registry, Topics.DEAD_LETTERS.name(), false, 100, 3, out);
