@@ -47,7 +47,7 @@ class EmbeddingJobIntegrationTest {
     static void start() {
         stack = new EmbeddingTestStack(dataDir);
         broker = stack.broker;
-        registry = stack.registry;
+        registry = stack.registryServer;
         flink = stack.flink;
     }
 
@@ -80,8 +80,8 @@ class EmbeddingJobIntegrationTest {
                 "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString()));
         JobClient job = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), null);
         try {
-            List<ConsumerRecord<byte[], byte[]>> embedded = stack.await(Topics.PROFILE_EMBEDDINGS.name(), 3);
-            List<ConsumerRecord<byte[], byte[]>> dead = stack.await(Topics.DEAD_LETTERS.name(), 6);
+            List<ConsumerRecord<byte[], byte[]>> embedded = stack.awaitExactly(Topics.PROFILE_EMBEDDINGS.name(), 3);
+            List<ConsumerRecord<byte[], byte[]>> dead = stack.awaitExactly(Topics.DEAD_LETTERS.name(), 6);
 
             var embeddings = Topics.PROFILE_EMBEDDINGS.valueDeserializer(schemas);
             Map<String, ProfileEmbedding> byUser = new HashMap<>();

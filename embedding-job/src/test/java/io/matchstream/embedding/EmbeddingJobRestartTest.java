@@ -35,7 +35,7 @@ class EmbeddingJobRestartTest {
     static void start() {
         stack = new EmbeddingTestStack(dataDir);
         broker = stack.broker;
-        registry = stack.registry;
+        registry = stack.registryServer;
         flink = stack.flink;
     }
 
@@ -64,7 +64,7 @@ class EmbeddingJobRestartTest {
 
         JobClient restarted = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), checkpoint.get().toString());
         try {
-            List<ConsumerRecord<byte[], byte[]>> out = stack.await(Topics.PROFILE_EMBEDDINGS.name(), 24);
+            List<ConsumerRecord<byte[], byte[]>> out = stack.awaitExactly(Topics.PROFILE_EMBEDDINGS.name(), 24);
             var embeddings = Topics.PROFILE_EMBEDDINGS.valueDeserializer(schemas);
             List<String> users = out.stream().map(r -> embeddings.deserialize(r.topic(), r.value()).getUserId()).toList();
             assertThat(users).doesNotHaveDuplicates().hasSize(24);

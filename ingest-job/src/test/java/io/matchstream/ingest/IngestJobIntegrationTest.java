@@ -37,7 +37,7 @@ class IngestJobIntegrationTest {
     void mixedEventsGiveExactCountsOnCleanTopicsAndDeadLetters() throws Exception {
         EventMix mix = EventMix.of(stack.registry, 2000);
         assertThat(mix.records).hasSize(2000);
-        stack.publish(mix.records);
+        stack.publishEvents(mix.records);
 
         JobClient job = IngestJob.onKafka(stack.config("mixed")).start(stack.flink.clientConfiguration(), null);
         try {

@@ -43,16 +43,16 @@ class IngestJobRestartTest {
         IngestConfig config = stack.config("restart");
         Path checkpoints = Path.of(java.net.URI.create(config.checkpointDir())).resolve(IngestConfig.JOB_NAME);
 
-        stack.publish(first);
+        stack.publishEvents(first);
         JobClient job = IngestJob.onKafka(config).start(stack.flink.clientConfiguration(), null);
         stack.awaitCommitted(Topics.SWIPES.name(), r -> r.size() >= 3000, Duration.ofSeconds(120));
-        stack.publish(second);
+        stack.publishEvents(second);
         job.cancel().get(); // mid-stream: the second batch is partly read, partly in an open transaction
         int afterStop = stack.readCommitted(Topics.SWIPES.name()).size();
 
         Optional<Path> checkpoint = Checkpoints.latest(checkpoints);
         assertThat(checkpoint).as("a retained checkpoint").isPresent();
-        stack.publish(third);
+        stack.publishEvents(third);
         JobClient restarted = IngestJob.onKafka(config).start(stack.flink.clientConfiguration(), checkpoint.get().toString());
         try {
             int expected = 3000 + 3000 + 1000;

@@ -247,13 +247,18 @@ class PreferenceFunctionHarnessTest {
     }
 
     private float[] unit() {
-        float[] v = new float[DIM];
+        return unit(random, DIM);
+    }
+
+    /** A random direction: a Gaussian sample, L2-normalised. */
+    static float[] unit(Random random, int dim) {
+        float[] v = new float[dim];
         double norm = 0;
-        for (int i = 0; i < DIM; i++) {
+        for (int i = 0; i < dim; i++) {
             v[i] = (float) random.nextGaussian();
             norm += v[i] * v[i];
         }
-        for (int i = 0; i < DIM; i++) {
+        for (int i = 0; i < dim; i++) {
             v[i] /= (float) Math.sqrt(norm);
         }
         return v;

@@ -3,18 +3,15 @@ package io.matchstream.preference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matchstream.embedded.Checkpoints;
-import io.matchstream.embedded.EmbeddedFlinkCluster;
-import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.events.Match;
 import io.matchstream.events.MatchStatus;
 import io.matchstream.events.PreferenceUpdate;
 import io.matchstream.events.ProfileEmbedding;
 import io.matchstream.events.Swipe;
 import io.matchstream.events.SwipeAction;
-import io.matchstream.registry.RegistryConfig;
-import io.matchstream.registry.SchemaRegistryServer;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.wire.SchemaRegistryClient;
+import io.matchstream.testing.TestStack;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,19 +23,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,35 +49,28 @@ class PreferenceJobFailureTest {
 
     @TempDir
     static Path dataDir;
-    static EmbeddedKafkaBroker broker;
-    static SchemaRegistryServer registry;
-    static EmbeddedFlinkCluster flink;
+    static TestStack stack;
 
     @BeforeAll
     static void start() {
-        broker = new EmbeddedKafkaBroker(dataDir, 0).start();
-        registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
-        broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
-        flink = new EmbeddedFlinkCluster(0, 4).start();
+        stack = new TestStack(dataDir);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        flink.close();
-        registry.close();
-        broker.close();
+        stack.close();
     }
 
     @Test
     void afterAFailureEveryVectorEqualsARecomputationAndEveryMutualPairMatchesOnce() throws Exception {
-        SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
+        SchemaRegistryClient schemas = stack.registry;
         Random random = new Random(23);
         Map<String, float[]> embeddings = new LinkedHashMap<>();
         List<ProducerRecord<byte[], byte[]>> profiles = new ArrayList<>();
         var embeddingSerializer = Topics.PROFILE_EMBEDDINGS.valueSerializer(schemas);
         for (int u = 0; u < USERS; u++) {
             String user = "u" + u;
-            float[] v = unit(random);
+            float[] v = PreferenceFunctionHarnessTest.unit(random, DIM);
             embeddings.put(user, v);
             List<Float> list = new ArrayList<>(DIM);
             for (float x : v) {
@@ -112,27 +94,27 @@ class PreferenceJobFailureTest {
         List<ProducerRecord<byte[], byte[]>> swipeRecords = swipes.stream().map(s -> new ProducerRecord<>(Topics.SWIPES.name(),
                 bytes(s.getSwiperId()), swipeSerializer.serialize(Topics.SWIPES.name(), s))).toList();
 
-        PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", broker.bootstrapServers(),
-                "registry-url", registry.url(), "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString(),
+        PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", stack.bootstrapServers(),
+                "registry-url", stack.registryUrl(), "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString(),
                 "pass-weight", Double.toString(PASS_WEIGHT), "checkpoint-interval-ms", "500"), Map.of());
-        publish(profiles);
-        publish(swipeRecords.subList(0, SWIPES / 2));
-        JobClient job = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), null);
-        await(Topics.MATCHES.name(), 40, Duration.ofSeconds(120)); // about 80 mutual pairs in the first half
-        publish(swipeRecords.subList(SWIPES / 2, SWIPES));
+        stack.publish(profiles);
+        stack.publish(swipeRecords.subList(0, SWIPES / 2));
+        JobClient job = PreferenceJob.onKafka(config).start(stack.flink.clientConfiguration(), null);
+        stack.awaitAtLeast(Topics.MATCHES.name(), 40); // about 80 mutual pairs in the first half
+        stack.publish(swipeRecords.subList(SWIPES / 2, SWIPES));
         Expected expected = recompute(embeddings, swipes);
         Thread.sleep(1000);
         job.cancel().get(); // mid-stream: between checkpoints, with a transaction open
-        int matchesBeforeRestart = countCommitted(Topics.MATCHES.name());
+        int matchesBeforeRestart = stack.readCommitted(Topics.MATCHES.name()).size();
         assertThat(matchesBeforeRestart).as("stopped before the end").isLessThan(expected.mutualPairs.size());
         Optional<Path> checkpoint = Checkpoints.latest(dataDir.resolve("checkpoints").resolve(PreferenceConfig.JOB_NAME));
         assertThat(checkpoint).as("a retained checkpoint").isPresent();
-        JobClient restarted = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), checkpoint.get().toString());
+        JobClient restarted = PreferenceJob.onKafka(config).start(stack.flink.clientConfiguration(), checkpoint.get().toString());
         try {
             var updates = Topics.PREFERENCE_UPDATES.valueDeserializer(schemas);
             Map<String, PreferenceUpdate> latest = new HashMap<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
-            try (var consumer = consumerFromStart(Topics.PREFERENCE_UPDATES.name())) {
+            try (var consumer = stack.consumerFromStart(Topics.PREFERENCE_UPDATES.name())) {
                 while (!expected.counts.equals(counts(latest)) && System.nanoTime() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                         PreferenceUpdate u = updates.deserialize(r.topic(), r.value());
@@ -153,7 +135,7 @@ class PreferenceJobFailureTest {
             assertThat(compared).isEqualTo(USERS);
 
             var matchDeserializer = Topics.MATCHES.valueDeserializer(schemas);
-            List<ConsumerRecord<byte[], byte[]>> matchRecords = await(Topics.MATCHES.name(), expected.mutualPairs.size(), Duration.ofSeconds(120));
+            List<ConsumerRecord<byte[], byte[]>> matchRecords = stack.awaitExactly(Topics.MATCHES.name(), expected.mutualPairs.size());
             Set<String> pairs = new HashSet<>();
             for (var r : matchRecords) {
                 Match m = matchDeserializer.deserialize(r.topic(), r.value());
@@ -236,69 +218,7 @@ class PreferenceJobFailureTest {
         return counts;
     }
 
-    private static float[] unit(Random random) {
-        float[] v = new float[DIM];
-        double norm = 0;
-        for (int i = 0; i < DIM; i++) {
-            v[i] = (float) random.nextGaussian();
-            norm += v[i] * v[i];
-        }
-        for (int i = 0; i < DIM; i++) {
-            v[i] /= (float) Math.sqrt(norm);
-        }
-        return v;
-    }
-
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void publish(List<ProducerRecord<byte[], byte[]>> records) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "10");
-        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            records.forEach(producer::send);
-            producer.flush();
-        }
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumerFromStart(String topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-        var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        return consumer;
-    }
-
-    private static int countCommitted(String topic) {
-        try (var consumer = consumerFromStart(topic)) {
-            int n = 0;
-            for (int empty = 0; empty < 3; ) {
-                int got = consumer.poll(Duration.ofMillis(300)).count();
-                n += got;
-                empty = got == 0 ? empty + 1 : 0;
-            }
-            return n;
-        }
-    }
-
-    /** At least {@code count} committed records of the topic; when waiting ended with more, all of them. */
-    private static List<ConsumerRecord<byte[], byte[]>> await(String topic, int count, Duration timeout) throws InterruptedException {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (var consumer = consumerFromStart(topic)) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (out.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            Thread.sleep(2000);
-            consumer.poll(Duration.ofMillis(500)).forEach(out::add);
-        }
-        assertThat(out.size()).as("committed records on " + topic).isGreaterThanOrEqualTo(count);
-        return out;
     }
 }

@@ -1,38 +1,26 @@
 package io.matchstream.preference;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import io.matchstream.embedded.EmbeddedFlinkCluster;
-import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.events.DeadLetter;
 import io.matchstream.events.Match;
 import io.matchstream.events.MatchStatus;
 import io.matchstream.events.Swipe;
 import io.matchstream.events.SwipeAction;
-import io.matchstream.registry.RegistryConfig;
-import io.matchstream.registry.SchemaRegistryServer;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.wire.SchemaRegistryClient;
+import io.matchstream.testing.TestStack;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,28 +33,21 @@ import org.junit.jupiter.api.io.TempDir;
 class PreferenceJobIntegrationTest {
     @TempDir
     static Path dataDir;
-    static EmbeddedKafkaBroker broker;
-    static SchemaRegistryServer registry;
-    static EmbeddedFlinkCluster flink;
+    static TestStack stack;
 
     @BeforeAll
     static void start() {
-        broker = new EmbeddedKafkaBroker(dataDir, 0).start();
-        registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
-        broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
-        flink = new EmbeddedFlinkCluster(0, 4).start();
+        stack = new TestStack(dataDir);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        flink.close();
-        registry.close();
-        broker.close();
+        stack.close();
     }
 
     @Test
     void everyUnblockedMutualLikeBecomesExactlyOneMatch() throws Exception {
-        SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
+        SchemaRegistryClient schemas = stack.registry;
         var serializer = Topics.SWIPES.valueSerializer(schemas);
         Random random = new Random(7);
         Set<String> likes = new HashSet<>();
@@ -105,16 +86,14 @@ class PreferenceJobIntegrationTest {
             }
         }
         assertThat(mutual).as("the data has mutual likes").hasSizeGreaterThan(20);
-        publish(records);
+        stack.publish(records);
 
-        PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", broker.bootstrapServers(),
-                "registry-url", registry.url(), "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString()), Map.of());
-        JobClient job = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), null);
+        PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", stack.bootstrapServers(),
+                "registry-url", stack.registryUrl(), "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString()), Map.of());
+        JobClient job = PreferenceJob.onKafka(config).start(stack.flink.clientConfiguration(), null);
         try {
-            List<ConsumerRecord<byte[], byte[]>> out = await(Topics.MATCHES.name(), mutual.size());
+            List<ConsumerRecord<byte[], byte[]>> out = stack.awaitExactly(Topics.MATCHES.name(), mutual.size());
             var matches = Topics.MATCHES.valueDeserializer(schemas);
-            int matched = 0;
-            int unmatched = 0;
             Set<String> ids = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> r : out) {
                 Match m = matches.deserialize(r.topic(), r.value());
@@ -126,25 +105,27 @@ class PreferenceJobIntegrationTest {
             }
             assertThat(ids).hasSize(mutual.size());
             DeadLetter letter = Topics.DEAD_LETTERS.valueDeserializer(schemas)
-                    .deserialize("", await(Topics.DEAD_LETTERS.name(), 1).get(0).value());
+                    .deserialize("", stack.awaitExactly(Topics.DEAD_LETTERS.name(), 1).get(0).value());
             assertThat(letter.getReasonCode()).isEqualTo("wrong_magic_byte");
 
             // Deleting one matched user cancels their match and leaves tombstones on the compacted topics.
             Match first = matches.deserialize("", out.get(0).value());
             String deleted = first.getUserA();
             var deletions = Topics.PROFILE_DELETIONS.valueSerializer(schemas);
-            publish(List.of(new ProducerRecord<>(Topics.PROFILE_DELETIONS.name(), deleted.getBytes(StandardCharsets.UTF_8),
+            stack.publish(List.of(new ProducerRecord<>(Topics.PROFILE_DELETIONS.name(), deleted.getBytes(StandardCharsets.UTF_8),
                     deletions.serialize(Topics.PROFILE_DELETIONS.name(), new io.matchstream.events.ProfileDeletion("d1", deleted, Instant.now())))));
             long matchesOfDeleted = out.stream().map(r -> matches.deserialize(r.topic(), r.value()))
                     .filter(m -> m.getUserA().equals(deleted) || m.getUserB().equals(deleted)).count();
-            List<ConsumerRecord<byte[], byte[]>> after = await(Topics.MATCHES.name(), out.size() + 2 * (int) matchesOfDeleted);
-            List<ConsumerRecord<byte[], byte[]>> tail = after.subList(out.size(), after.size());
+            List<ConsumerRecord<byte[], byte[]>> after = stack.awaitExactly(Topics.MATCHES.name(), out.size() + 2 * (int) matchesOfDeleted);
+            Set<String> before = new HashSet<>();
+            out.forEach(r -> before.add(r.partition() + "@" + r.offset()));
+            List<ConsumerRecord<byte[], byte[]>> tail = after.stream().filter(r -> !before.contains(r.partition() + "@" + r.offset())).toList();
             assertThat(tail.stream().filter(r -> r.value() == null).map(r -> new String(r.key(), StandardCharsets.UTF_8)))
                     .as("a tombstone per match of the deleted user").hasSize((int) matchesOfDeleted)
                     .contains(first.getMatchId());
             assertThat(tail.stream().filter(r -> r.value() != null).map(r -> matches.deserialize(r.topic(), r.value()).getStatus()))
                     .containsOnly(MatchStatus.UNMATCHED).hasSize((int) matchesOfDeleted);
-            assertThat(await(Topics.PREFERENCE_UPDATES.name(), 1)).singleElement()
+            assertThat(stack.awaitExactly(Topics.PREFERENCE_UPDATES.name(), 1)).singleElement()
                     .satisfies(r -> assertThat(r.value()).as("tombstone").isNull())
                     .satisfies(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(deleted));
         } finally {
@@ -155,37 +136,5 @@ class PreferenceJobIntegrationTest {
     private static ProducerRecord<byte[], byte[]> record(io.matchstream.schemas.wire.AvroSerializer<Swipe> serializer, Swipe swipe) {
         return new ProducerRecord<>(Topics.SWIPES.name(), swipe.getSwiperId().getBytes(StandardCharsets.UTF_8),
                 serializer.serialize(Topics.SWIPES.name(), swipe));
-    }
-
-    private static void publish(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (var r : records) {
-                producer.send(r);
-            }
-            producer.flush();
-        }
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> await(String topic, int count) throws Exception {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (out.size() < count && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            Thread.sleep(2000);
-            consumer.poll(Duration.ofMillis(500)).forEach(out::add);
-        }
-        assertThat(out).as("committed records on " + topic).hasSize(count);
-        return out;
     }
 }
