@@ -69,7 +69,7 @@ class LocalStackTest {
             assertThat(tail(stack, Topics.SWIPES.name(), 1).get(0).at("/value/action").asText()).isEqualTo("BLOCK");
             assertThat(tail(stack, Topics.DEAD_LETTERS.name(), 1).get(0).at("/value/reasonCode").asText())
                     .isEqualTo("unknown_action");
-            assertThat(stack.runningJobs()).contains("ingest", "embedding", "preference (matches)");
+            assertThat(stack.runningJobs()).contains("ingest", "embedding", "preference");
 
             // The preference job: a mutual like becomes a match.
             PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, "fay",
@@ -86,6 +86,14 @@ class LocalStackTest {
             JsonNode embedding = tail(stack, Topics.PROFILE_EMBEDDINGS.name(), 1).get(0);
             assertThat(embedding.at("/value/userId").asText()).isEqualTo("hal");
             assertThat(embedding.at("/value/vector").size()).isEqualTo(512);
+
+            // The preference job again: fay likes hal's face, and her blended vector follows.
+            PublishCommand.publish(stack.bootstrapServers(), stack.registryUrl(), Topics.RAW_SWIPES, "fay",
+                    DemoCommand.swipe("fay", "hal", "like", Instant.now()), quiet());
+            JsonNode update = tail(stack, Topics.PREFERENCE_UPDATES.name(), 1).get(0);
+            assertThat(update.at("/value/userId").asText()).isEqualTo("fay");
+            assertThat(update.at("/value/blended").size()).isEqualTo(512);
+            assertThat(update.at("/value/likes").asLong()).as("gus has no photo yet: that like still waits").isEqualTo(1);
         }
     }
 
