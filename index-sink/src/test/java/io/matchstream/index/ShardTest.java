@@ -1,0 +1,182 @@
+package io.matchstream.index;
+
+import static io.matchstream.index.Events.T0;
+import static io.matchstream.index.Events.embedding;
+import static io.matchstream.index.Events.profile;
+import static io.matchstream.index.Events.straight;
+import static io.matchstream.index.Events.unit;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matchstream.events.Gender;
+import io.matchstream.events.SwipeAction;
+import io.matchstream.index.store.AttributeStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shard on a real RocksDB store: upserts, deletes, exclusions and both sides' filters. */
+class ShardTest {
+    static final RerankWeights WEIGHTS = new RerankWeights(1, 0.5, 0.2, Duration.ofHours(72), 1.0);
+    static final String V1 = "v1";
+
+    @TempDir
+    Path dir;
+    Shard shard;
+
+    @BeforeEach
+    void open() {
+        shard = new Shard(AttributeStore.open(dir.resolve("db")), Map.of(), IndexFactory.forType("exact"), WEIGHTS);
+    }
+
+    @AfterEach
+    void close() {
+        shard.close();
+    }
+
+    /** Adds a user with a profile and an embedding. */
+    void user(io.matchstream.events.ProfileAttributes p, float... v) {
+        shard.applyAttributes(p.getUserId(), p, 0, T0.toEpochMilli());
+        shard.applyEmbedding(embedding(p.getUserId(), V1, unit(v), T0));
+    }
+
+    List<String> ids(String user, int k) {
+        return shard.search(shard.queryFor(user, k, T0.toEpochMilli()).orElseThrow()).stream().map(Candidate::userId).toList();
+    }
+
+    @Test
+    void bestMatchesComeFirstAndAnUpsertMovesACandidate() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0.1f, 0);
+        user(straight("carl", Gender.M, 0), 0, 1, 0);
+        user(straight("dan", Gender.M, 0), 1, 0.5f, 0);
+        assertThat(ids("alice", 3)).containsExactly("bob", "dan", "carl");
+
+        shard.applyEmbedding(embedding("carl", V1, unit(1, 0, 0), T0.plusSeconds(1)));
+        assertThat(ids("alice", 3)).containsExactly("carl", "bob", "dan");
+        assertThat(shard.indexSizes()).containsEntry(V1, 4L);
+    }
+
+    @Test
+    void aDeletedProfileDisappearsAndAStaleRecordDoesNotBringItBack() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0, 0);
+        user(straight("carl", Gender.M, 0), 0, 1, 0);
+        shard.applyDeletion("bob", T0.plusSeconds(10).toEpochMilli());
+        assertThat(ids("alice", 3)).containsExactly("carl");
+        assertThat(shard.indexSizes()).containsEntry(V1, 2L);
+
+        // Written before the deletion, read after it: ignored.
+        shard.applyEmbedding(embedding("bob", V1, unit(1, 0, 0), T0.plusSeconds(5)));
+        shard.applyAttributes("bob", straight("bob", Gender.M, 0), 0, T0.toEpochMilli());
+        assertThat(ids("alice", 3)).containsExactly("carl");
+
+        // A tombstone on profile-attributes deletes too.
+        shard.applyAttributes("carl", null, 0, T0.plusSeconds(20).toEpochMilli());
+        assertThat(ids("alice", 3)).isEmpty();
+        assertThat(shard.queryFor("carl", 3, 0)).isEmpty();
+    }
+
+    @Test
+    void swipedMatchedAndBlockingCandidatesAreExcludedYetKStillComeBack() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        for (int i = 0; i < 8; i++) {
+            user(straight("m" + i, Gender.M, 0), 1, i * 0.2f, 0); // m0 is the closest, m7 the farthest
+        }
+        shard.applySwipe(Events.swipe("alice", "m0", SwipeAction.PASS, T0));
+        shard.applySwipe(Events.swipe("alice", "m1", SwipeAction.LIKE, T0));
+        shard.applySwipe(Events.swipe("alice", "m2", SwipeAction.BLOCK, T0));
+        shard.applyMatch(Events.match("alice", "m3"));
+        shard.applySwipe(Events.swipe("m4", "alice", SwipeAction.BLOCK, T0)); // blocked by the candidate
+        shard.applySwipe(Events.swipe("m5", "alice", SwipeAction.PASS, T0)); // a pass by the candidate does not hide them
+        assertThat(ids("alice", 3)).containsExactly("m5", "m6", "m7");
+        assertThat(ids("alice", 10)).containsExactly("m5", "m6", "m7");
+        // The blocker does not see alice either (their own swipe).
+        assertThat(ids("m4", 10)).isEmpty();
+    }
+
+    @Test
+    void filtersHoldBothWays() {
+        user(profile("alice", Gender.F, List.of(Gender.M, Gender.X), 30, 0, 0, 25, 35, 50, T0), 1, 0, 0);
+        user(profile("ok", Gender.M, List.of(Gender.F), 30, 0.1, 0, 18, 99, 5, T0), 1, 0, 0);
+        user(profile("x-ok", Gender.X, List.of(Gender.F, Gender.M), 28, 0, 0.1, 25, 40, 50, T0), 1, 0, 0);
+        user(profile("wrong-gender", Gender.F, List.of(Gender.F), 30, 0, 0, 18, 99, 50, T0), 1, 0, 0);
+        user(profile("seeks-men", Gender.M, List.of(Gender.M), 30, 0, 0, 18, 99, 50, T0), 1, 0, 0);
+        user(profile("too-old", Gender.M, List.of(Gender.F), 36, 0, 0, 18, 99, 50, T0), 1, 0, 0);
+        user(profile("wants-older", Gender.M, List.of(Gender.F), 30, 0, 0, 31, 99, 50, T0), 1, 0, 0);
+        user(profile("wants-younger", Gender.M, List.of(Gender.F), 30, 0, 0, 18, 29, 50, T0), 1, 0, 0);
+        user(profile("far", Gender.M, List.of(Gender.F), 30, 0.5, 0, 18, 99, 500, T0), 1, 0, 0); // ~55 km away
+        assertThat(ids("alice", 10)).containsExactlyInAnyOrder("ok", "x-ok");
+        // "ok" is 11 km from alice and looks only 5 km around: alice's radius decides what she sees, his what he sees.
+        assertThat(ids("ok", 10)).isEmpty();
+        assertThat(ids("x-ok", 10)).containsExactly("alice");
+        assertThat(AttributeStore.haversineKm(0, 0, 0.5, 0)).isBetween(55.0, 56.0);
+    }
+
+    @Test
+    void modelVersionsNeverMix() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0, 0);
+        shard.applyAttributes("carl", straight("carl", Gender.M, 0), 0, T0.toEpochMilli());
+        shard.applyEmbedding(embedding("carl", "v2", unit(1, 0, 0), T0));
+        assertThat(ids("alice", 5)).containsExactly("bob");
+        assertThat(shard.queryFor("carl", 5, 0).orElseThrow().modelVersion()).isEqualTo("v2");
+        assertThat(ids("carl", 5)).isEmpty();
+        // bob moves to v2: he leaves the v1 index.
+        shard.applyEmbedding(embedding("bob", "v2", unit(1, 0, 0), T0.plusSeconds(1)));
+        assertThat(ids("alice", 5)).isEmpty();
+        assertThat(shard.indexSizes()).containsEntry(V1, 1L).containsEntry("v2", 2L);
+    }
+
+    @Test
+    void theBlendedPreferenceVectorIsTheQueryAndTheCandidatesPreferenceTheReciprocal() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0, 0);
+        user(straight("carl", Gender.M, 0), 0, 1, 0);
+        assertThat(ids("alice", 1)).containsExactly("bob");
+        shard.applyPreference(Events.preference("alice", V1, unit(0.1f, 1, 0), unit(0, 1, 0), 1, T0));
+        assertThat(ids("alice", 1)).containsExactly("carl");
+        // An older preference version is ignored.
+        shard.applyPreference(Events.preference("alice", V1, unit(1, 0, 0), null, 0, T0));
+        assertThat(ids("alice", 1)).containsExactly("carl");
+
+        shard.applyPreference(Events.preference("bob", V1, unit(1, 0, 0), unit(1, 0, 0), 1, T0));
+        Candidate bob = shard.search(shard.queryFor("alice", 2, 0).orElseThrow()).stream()
+                .filter(c -> c.userId().equals("bob")).findFirst().orElseThrow();
+        assertThat(bob.reciprocal()).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f)); // bob's taste vs alice's face
+    }
+
+    @Test
+    void aBadVectorIsRefusedNotFatal() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> shard.applyEmbedding(embedding("bob", V1, new float[] {0, 0, 0}, T0)))
+                .isInstanceOf(RefusedRecord.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> shard.applyEmbedding(embedding("bob", V1, new float[] {1, 0}, T0)))
+                .isInstanceOf(RefusedRecord.class).hasMessageContaining("dimensions");
+        assertThat(shard.indexSizes()).containsEntry(V1, 1L);
+    }
+
+    @Test
+    void aSnapshotRestoresTheSameAnswers() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        for (int i = 0; i < 20; i++) {
+            user(straight("m" + i, Gender.M, 0), 1, i * 0.1f, (i % 3) * 0.3f);
+        }
+        shard.applySwipe(Events.swipe("alice", "m0", SwipeAction.PASS, T0));
+        List<String> before = ids("alice", 10);
+        Snapshots snapshots = new Snapshots(dir.resolve("service"), 2);
+        snapshots.restore(IndexFactory.forType("exact"), WEIGHTS).shard().close();
+        snapshots.write(shard, Map.of(new org.apache.kafka.common.TopicPartition("swipes", 0), 42L), 1);
+        shard.applySwipe(Events.swipe("alice", "m1", SwipeAction.PASS, T0)); // after the snapshot: not in it
+        Snapshots.Restored restored = new Snapshots(dir.resolve("service"), 2).restore(IndexFactory.forType("exact"), WEIGHTS);
+        try (Shard copy = restored.shard()) {
+            assertThat(restored.offsets()).containsEntry(new org.apache.kafka.common.TopicPartition("swipes", 0), 42L);
+            assertThat(copy.search(copy.queryFor("alice", 10, T0.toEpochMilli()).orElseThrow()).stream().map(Candidate::userId).toList())
+                    .isEqualTo(before);
+        }
+    }
+}
