@@ -34,9 +34,14 @@ import org.slf4j.LoggerFactory;
 final class LocalStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
 
-    record Ports(int kafka, int registry, int flink) {
+    /** Port 0: any free port. */
+    record Ports(int kafka, int registry, int flink, int query) {
+        Ports(int kafka, int registry, int flink) {
+            this(kafka, registry, flink, 0);
+        }
+
         static Ports defaults() {
-            return new Ports(9092, 8085, 8081);
+            return new Ports(9092, 8085, 8081, 8090);
         }
     }
 
@@ -54,6 +59,7 @@ final class LocalStack implements AutoCloseable {
     private SchemaRegistryServer registry;
     private EmbeddedFlinkCluster flink;
     private StandaloneFlinkCluster cluster;
+    private IndexServiceProcess queryService;
 
     /**
      * @param standalone run Flink as a real standalone cluster (JobManager and TaskManager processes, jobs
@@ -93,6 +99,10 @@ final class LocalStack implements AutoCloseable {
             startIngestJob();
             startEmbeddingJob();
             startPreferenceJob();
+            queryService = IndexServiceProcess.start(dataDir, bootstrapServers(), registryUrl(), ports.query()).orElse(null);
+            if (queryService != null) {
+                jobNames.add("index sink + query service");
+            }
         }
     }
 
@@ -208,6 +218,11 @@ final class LocalStack implements AutoCloseable {
         return dataDir;
     }
 
+    /** The query service's URL, or null when it does not run. */
+    String queryServiceUrl() {
+        return queryService == null ? null : queryService.url();
+    }
+
     List<String> runningJobs() {
         return List.copyOf(jobNames);
     }
@@ -224,6 +239,10 @@ final class LocalStack implements AutoCloseable {
         }
         jobs.clear();
         jobNames.clear();
+        if (queryService != null) {
+            queryService.close(); // SIGTERM: it writes a last snapshot before the broker goes
+            queryService = null;
+        }
         if (flink != null) {
             flink.close();
         }
