@@ -20,6 +20,7 @@ public final class IndexService implements AutoCloseable {
     private final Shard shard;
     private final IndexSink sink;
     private final QueryServer server;
+    private final long startedAt = System.currentTimeMillis();
 
     private IndexService(IndexServiceConfig config) {
         this.config = config;
@@ -66,8 +67,6 @@ public final class IndexService implements AutoCloseable {
             }
         }, Clock.systemUTC());
     }
-
-    private final long startedAt = System.currentTimeMillis();
 
     /** Restores, starts consuming and starts serving. */
     public static IndexService start(IndexServiceConfig config) {

@@ -69,6 +69,7 @@ public final class IndexSink implements AutoCloseable {
     private volatile boolean caughtUp;
     private volatile long lag = -1;
     private volatile long lastSnapshotMillis;
+    private Map<TopicPartition, Long> lastSnapshotPositions;
     private volatile Throwable failure;
 
     public IndexSink(IndexServiceConfig config, Shard shard, Snapshots snapshots, Map<TopicPartition, Long> restored,
@@ -78,6 +79,7 @@ public final class IndexSink implements AutoCloseable {
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.positions.putAll(restored);
+        this.lastSnapshotPositions = restoredAtMillis > 0 ? Map.copyOf(restored) : null;
         this.lastSnapshotMillis = restoredAtMillis;
         for (Topic<String, ? extends SpecificRecord> t : USER_TOPICS) {
             deserializers.put(t.name(), t.valueDeserializer(registry));
@@ -212,12 +214,21 @@ public final class IndexSink implements AutoCloseable {
                     topicLabel + ",reason=\"" + e.reason().name().toLowerCase() + "\"");
             LOG.warn("skipping undecodable record {}@{}: {}", tp, r.offset(), e.getMessage());
         } catch (RefusedRecord e) {
-            metrics.increment("matchstream_index_sink_refused_total", "Records skipped because the index cannot use them.",
-                    topicLabel + ",reason=\"" + e.reason() + "\"");
-            LOG.warn("skipping record {}@{}: {}", tp, r.offset(), e.getMessage());
+            refused(tp, r.offset(), topicLabel, e.reason(), e.getMessage());
+        } catch (NullPointerException | ClassCastException | IllegalArgumentException | IndexOutOfBoundsException
+                | ArithmeticException e) {
+            // A decodable record with content nothing above expected; failures of the store itself
+            // (IllegalStateException, UncheckedIOException) are not caught: skipping them would lose data.
+            refused(tp, r.offset(), topicLabel, "invalid_record", e.toString());
         }
         positions.put(tp, r.offset() + 1);
         return true;
+    }
+
+    private void refused(TopicPartition tp, long offset, String topicLabel, String reason, String message) {
+        metrics.increment("matchstream_index_sink_refused_total", "Records skipped because the index cannot use them.",
+                topicLabel + ",reason=\"" + reason + "\"");
+        LOG.warn("skipping record {}@{}: {}", tp, offset, message);
     }
 
     private void apply(ConsumerRecord<byte[], byte[]> r) {
@@ -288,7 +299,12 @@ public final class IndexSink implements AutoCloseable {
     private void snapshot() {
         long now = System.currentTimeMillis();
         Map<TopicPartition, Long> at = new HashMap<>(positions);
+        if (at.equals(lastSnapshotPositions)) {
+            lastSnapshotMillis = now; // nothing read since: the newest snapshot is still the whole state
+            return;
+        }
         snapshots.write(shard, at, now);
+        lastSnapshotPositions = at;
         lastSnapshotMillis = now;
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         for (TopicPartition tp : consumer.assignment()) {

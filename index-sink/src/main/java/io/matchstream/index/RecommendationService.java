@@ -62,7 +62,10 @@ public final class RecommendationService {
                 if (r == null) {
                     partial = true;
                 } else if (r.statusCode() == 200 && query.isEmpty()) {
-                    query = Optional.of(read(r.body(), new TypeReference<RecommendationQuery>() {}));
+                    query = Optional.ofNullable(read(r.body(), new TypeReference<RecommendationQuery>() {}));
+                    partial |= query.isEmpty();
+                } else if (r.statusCode() != 404) {
+                    partial = true;
                 }
             }
         }
@@ -81,10 +84,11 @@ public final class RecommendationService {
         List<Candidate> pool = new ArrayList<>(shard.search(q));
         for (CompletableFuture<HttpResponse<String>> search : searches) {
             HttpResponse<String> r = await(search);
-            if (r == null || r.statusCode() != 200) {
+            List<Candidate> candidates = r == null || r.statusCode() != 200 ? null : read(r.body(), new TypeReference<List<Candidate>>() {});
+            if (candidates == null) {
                 partial = true;
             } else {
-                pool.addAll(read(r.body(), new TypeReference<List<Candidate>>() {}));
+                pool.addAll(candidates);
             }
         }
         return new Answer(userId, q.modelVersion(), recommender.rerank(pool, limit), partial);
@@ -124,11 +128,12 @@ public final class RecommendationService {
         }
     }
 
+    /** The peer's answer, or null when it is unreadable (then the answer is partial, as for a peer that is down). */
     private static <T> T read(String body, TypeReference<T> type) {
         try {
             return JSON.readValue(body, type);
         } catch (java.io.IOException e) {
-            throw new ApiError(502, "bad_peer_answer", "a shard answered something unreadable: " + e.getMessage());
+            return null;
         }
     }
 }

@@ -109,7 +109,6 @@ public final class QueryServer implements AutoCloseable {
                 route = "recommendations";
                 requireMethod(exchange, "GET");
                 status = recommendations(exchange, decode(m.group(1)));
-                metrics.observeQuerySeconds((System.nanoTime() - started) / 1e9);
             } else if ((m = PEER_QUERY.matcher(path)).matches()) {
                 route = "internal_query";
                 requireMethod(exchange, "GET");
@@ -147,6 +146,9 @@ public final class QueryServer implements AutoCloseable {
             status = error(exchange, new ApiError(500, "internal_error", "the request failed inside the service"));
         } finally {
             exchange.close();
+        }
+        if (route.equals("recommendations")) {
+            metrics.observeQuerySeconds((System.nanoTime() - started) / 1e9);
         }
         metrics.increment("matchstream_http_requests_total", "HTTP requests by endpoint and status.",
                 "route=\"" + route + "\",status=\"" + status + "\"");
