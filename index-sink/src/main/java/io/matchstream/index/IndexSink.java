@@ -299,7 +299,7 @@ public final class IndexSink implements AutoCloseable {
     private void snapshot() {
         long now = System.currentTimeMillis();
         Map<TopicPartition, Long> at = new HashMap<>(positions);
-        if (at.equals(lastSnapshotPositions)) {
+        if (at.isEmpty() || at.equals(lastSnapshotPositions)) {
             lastSnapshotMillis = now; // nothing read since: the newest snapshot is still the whole state
             return;
         }

@@ -202,15 +202,22 @@ class IndexServiceIntegrationTest {
         Path log = dir.resolve("crash-child.log");
         Process child = startChild(flags, log);
         try {
+            stack.awaitCaughtUp(List.of("http://localhost:" + port));
             for (int round = 0; round < 30; round++) {
                 if (round == 10) {
+                    // A burst the child is still reading when it dies: SIGKILL, no shutdown hook, no last snapshot.
                     awaitSnapshot(data);
-                    child.destroyForcibly(); // SIGKILL: no shutdown hook, no last snapshot
+                    streamRound(prefix, n, round, random, 1500);
+                    Thread.sleep(100);
+                    long readBeforeKill = totalPosition(port);
+                    child.destroyForcibly();
                     assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                    assertThat(readBeforeKill).as("killed mid-stream").isLessThan(stack.endOffsets().values().stream().mapToLong(Long::longValue).sum());
+                    continue;
                 } else if (round == 20) {
                     child = startChild(flags, log);
                 }
-                streamRound(prefix, n, round, random);
+                streamRound(prefix, n, round, random, 20);
                 Thread.sleep(60);
             }
             String childUrl = "http://localhost:" + port;
@@ -239,8 +246,8 @@ class IndexServiceIntegrationTest {
     }
 
     /** Swipes, preference changes, new photos and now and then a deletion or a returning user. */
-    void streamRound(String prefix, int n, int round, Random random) {
-        for (int i = 0; i < 20; i++) {
+    void streamRound(String prefix, int n, int round, Random random, int swipes) {
+        for (int i = 0; i < swipes; i++) {
             String from = prefix + random.nextInt(n);
             String to = prefix + random.nextInt(n);
             stack.publish(Topics.SWIPES, from, Events.swipe(from, to, SwipeAction.values()[random.nextInt(4)], T0.plusSeconds(round * 60L + i)));
@@ -278,19 +285,30 @@ class IndexServiceIntegrationTest {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
+    /** Records the child has applied, all partitions together. */
+    static long totalPosition(int port) throws Exception {
+        long total = 0;
+        for (JsonNode p : KafkaStack.JSON.readTree(KafkaStack.get("http://localhost:" + port + "/health", null).body()).get("sink").get("positions")) {
+            total += p.asLong();
+        }
+        return total;
+    }
+
     static void awaitSnapshot(Path data) throws Exception {
         Path snapshots = data.resolve("snapshots");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (Files.isDirectory(snapshots)) {
                 try (Stream<Path> s = Files.list(snapshots)) {
-                    if (s.anyMatch(p -> p.getFileName().toString().matches("\\d+"))) {
-                        return;
+                    for (Path p : s.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                        if (KafkaStack.JSON.readTree(p.resolve("manifest.json").toFile()).get("offsets").size() > 0) {
+                            return;
+                        }
                     }
                 }
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("the child wrote no snapshot");
+        throw new AssertionError("the child wrote no snapshot of what it read");
     }
 }
