@@ -7,6 +7,7 @@ import io.matchstream.events.ProfileEmbedding;
 import io.matchstream.events.Swipe;
 import io.matchstream.events.SwipeAction;
 import io.matchstream.index.store.AttributeStore;
+import io.matchstream.index.store.StoredVectors;
 import io.matchstream.index.vector.VectorIndex;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,38 +90,37 @@ public final class Shard implements AutoCloseable {
                 indexes.put(version, index);
             }
             long id = store.denseId(user);
-            ProfileEmbedding previous = store.embedding(user);
-            if (previous != null && !previous.getModelVersion().equals(version)) {
-                VectorIndex old = indexes.get(previous.getModelVersion());
+            StoredVectors previous = store.embedding(user);
+            if (previous != null && !previous.modelVersion().equals(version)) {
+                VectorIndex old = indexes.get(previous.modelVersion());
                 if (old != null) {
                     old.remove(id);
                 }
             }
             index.upsert(id, vector);
-            List<Float> unit = new ArrayList<>(vector.length);
-            for (float x : vector) {
-                unit.add(x);
-            }
-            store.putEmbedding(ProfileEmbedding.newBuilder(embedding).setVector(unit).setFaceBox(null).build());
+            store.putEmbedding(user, new StoredVectors(version, 0, vector, null));
             store.touch(user, at);
         });
     }
 
     public void applyPreference(PreferenceUpdate update) {
-        if (Vectors.normalised(update.getBlended()) == null) {
+        float[] blended = Vectors.normalised(update.getBlended());
+        if (blended == null) {
             throw new RefusedRecord("bad_vector", "blended vector of " + update.getUserId() + " is empty, zero or not finite");
         }
+        // A preference vector that cannot be normalised (none yet, or all zero) counts as none.
+        float[] preference = update.getPreference() == null ? null : Vectors.normalised(update.getPreference());
         write(() -> {
             String user = update.getUserId();
             long at = update.getTimestamp().toEpochMilli();
             if (isStale(user, at)) {
                 return;
             }
-            PreferenceUpdate previous = store.preference(user);
-            if (previous != null && previous.getVersion() >= update.getVersion()) {
+            StoredVectors previous = store.preference(user);
+            if (previous != null && previous.version() >= update.getVersion()) {
                 return;
             }
-            store.putPreference(update);
+            store.putPreference(user, new StoredVectors(update.getModelVersion(), update.getVersion(), blended, preference));
             store.touch(user, at);
         });
     }
@@ -184,22 +184,19 @@ public final class Shard implements AutoCloseable {
                 return Optional.empty();
             }
             ProfileAttributes profile = store.profile(userId);
-            ProfileEmbedding embedding = store.embedding(userId);
+            StoredVectors embedding = store.embedding(userId);
             if (profile == null || embedding == null) {
                 return Optional.empty();
             }
-            float[] base = Vectors.normalised(embedding.getVector());
-            PreferenceUpdate preference = store.preference(userId);
-            float[] query = preference != null && preference.getModelVersion().equals(embedding.getModelVersion())
-                    ? Vectors.normalised(preference.getBlended()) : base;
-            if (query == null || query.length != base.length) {
-                query = base;
-            }
+            float[] base = embedding.primary();
+            StoredVectors preference = store.preference(userId);
+            float[] query = preference != null && preference.modelVersion().equals(embedding.modelVersion())
+                    && preference.primary().length == base.length ? preference.primary() : base;
             Set<String> excluded = new LinkedHashSet<>();
             excluded.add(userId);
             excluded.addAll(store.swipedBy(userId));
             excluded.addAll(store.matchesOf(userId));
-            return Optional.of(new RecommendationQuery(userId, embedding.getModelVersion(), query, base,
+            return Optional.of(new RecommendationQuery(userId, embedding.modelVersion(), query, base,
                     profile.getGender().ordinal(), AttributeStore.seekingMask(profile.getSeeking()), profile.getAge(),
                     profile.getMinAge(), profile.getMaxAge(), profile.getLat(), profile.getLon(), profile.getMaxDistanceKm(),
                     List.copyOf(excluded), k, asOfMillis));
@@ -246,18 +243,17 @@ public final class Shard implements AutoCloseable {
             for (int i = 0; i < hits.size(); i++) {
                 long id = hits.ids()[i];
                 String user = store.userId(id);
-                ProfileEmbedding embedding = store.embedding(user);
-                if (embedding == null || !embedding.getModelVersion().equals(q.modelVersion())) {
+                StoredVectors embedding = store.embedding(user);
+                if (embedding == null || !embedding.modelVersion().equals(q.modelVersion())) {
                     continue; // cannot happen while index and store change together; never serve a mixed version
                 }
-                PreferenceUpdate preference = store.preference(user);
+                StoredVectors preference = store.preference(user);
                 float reciprocal = 0;
-                if (preference != null && preference.getPreference() != null
-                        && preference.getModelVersion().equals(q.modelVersion())) {
-                    reciprocal = (float) Vectors.dot(Vectors.normalised(preference.getPreference()), q.embedding());
+                if (preference != null && preference.secondary() != null && preference.modelVersion().equals(q.modelVersion())) {
+                    reciprocal = (float) Vectors.dot(preference.secondary(), q.embedding());
                 }
                 out.add(new Candidate(user, hits.scores()[i], reciprocal,
-                        weights.recencyScore(store.lastActive(id), q.asOfMillis()), Vectors.normalised(embedding.getVector())));
+                        weights.recencyScore(store.lastActive(id), q.asOfMillis()), embedding.primary()));
             }
             return out;
         } finally {

@@ -207,9 +207,13 @@ class IndexServiceIntegrationTest {
                 if (round == 10) {
                     // A burst the child is still reading when it dies: SIGKILL, no shutdown hook, no last snapshot.
                     awaitSnapshot(data);
-                    streamRound(prefix, n, round, random, 1500);
-                    Thread.sleep(100);
-                    long readBeforeKill = totalPosition(port);
+                    long before = totalPosition(port);
+                    streamRound(prefix, n, round, random, 5000);
+                    long readBeforeKill = before;
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (readBeforeKill == before && System.nanoTime() < deadline) {
+                        readBeforeKill = totalPosition(port); // it has started on the burst
+                    }
                     child.destroyForcibly();
                     assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
                     assertThat(readBeforeKill).as("killed mid-stream").isLessThan(stack.endOffsets().values().stream().mapToLong(Long::longValue).sum());

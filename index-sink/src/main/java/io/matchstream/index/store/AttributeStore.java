@@ -1,9 +1,7 @@
 package io.matchstream.index.store;
 
 import io.matchstream.events.Gender;
-import io.matchstream.events.PreferenceUpdate;
 import io.matchstream.events.ProfileAttributes;
-import io.matchstream.events.ProfileEmbedding;
 import io.matchstream.index.RecommendationQuery;
 import io.matchstream.index.vector.VectorIndex.IdFilter;
 import io.matchstream.schemas.wire.TrustedEvents;
@@ -20,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntPredicate;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
@@ -29,8 +28,8 @@ import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteOptions;
 
 /**
- * The shard's durable state in RocksDB: user id <-> dense id, the latest attributes, embedding and
- * preference of each user, activity times, swipes, blocks, matches and deletions. Filters run on a
+ * The shard's durable state in RocksDB: user id <-> dense id, the latest attributes (Avro single-object
+ * encoding), embedding and preference vectors ({@link StoredVectors}) of each user, activity times, swipes, blocks, matches and deletions. Filters run on a
  * columnar mirror of the attributes on the heap (rebuilt from RocksDB on open) with one bitmap per gender
  * and a gender x age histogram for selectivity estimates.
  *
@@ -116,7 +115,7 @@ public final class AttributeStore implements AutoCloseable {
         scan(key(PROFILE), (k, v) -> {
             String user = lastPart(k);
             byte[] p = get(key(PARTITION, user));
-            mirror(denseOf.get(user), decode(v, ProfileAttributes.class), p == null ? -1 : ByteBuffer.wrap(p).getInt());
+            mirror(denseOf.get(user), decode(v, ProfileAttributes.getDecoder()), p == null ? -1 : ByteBuffer.wrap(p).getInt());
         });
     }
 
@@ -165,25 +164,27 @@ public final class AttributeStore implements AutoCloseable {
 
     public ProfileAttributes profile(String userId) {
         byte[] v = get(key(PROFILE, userId));
-        return v == null ? null : decode(v, ProfileAttributes.class);
+        return v == null ? null : decode(v, ProfileAttributes.getDecoder());
     }
 
-    public void putEmbedding(ProfileEmbedding embedding) {
-        put(key(EMBEDDING, embedding.getUserId()), encode(embedding::toByteBuffer));
+    /** The user's photo embedding (unit length) and its model version. */
+    public void putEmbedding(String userId, StoredVectors embedding) {
+        put(key(EMBEDDING, userId), embedding.encode());
     }
 
-    public ProfileEmbedding embedding(String userId) {
+    public StoredVectors embedding(String userId) {
         byte[] v = get(key(EMBEDDING, userId));
-        return v == null ? null : decode(v, ProfileEmbedding.class);
+        return v == null ? null : StoredVectors.decode(v);
     }
 
-    public void putPreference(PreferenceUpdate update) {
-        put(key(PREFERENCE, update.getUserId()), encode(update::toByteBuffer));
+    /** The user's latest preference update: blended vector, preference vector (or null), version. */
+    public void putPreference(String userId, StoredVectors preference) {
+        put(key(PREFERENCE, userId), preference.encode());
     }
 
-    public PreferenceUpdate preference(String userId) {
+    public StoredVectors preference(String userId) {
         byte[] v = get(key(PREFERENCE, userId));
-        return v == null ? null : decode(v, PreferenceUpdate.class);
+        return v == null ? null : StoredVectors.decode(v);
     }
 
     /** Records activity at {@code timestampMillis}; activity only moves forward. */
@@ -490,12 +491,11 @@ public final class AttributeStore implements AutoCloseable {
         ByteBuffer toByteBuffer() throws IOException;
     }
 
-    private static <T> T decode(byte[] bytes, Class<T> type) {
+    private static <T> T decode(byte[] bytes, BinaryMessageDecoder<T> decoder) {
         try {
-            Object value = type.getMethod("fromByteBuffer", ByteBuffer.class).invoke(null, ByteBuffer.wrap(bytes));
-            return type.cast(value);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot decode a stored " + type.getSimpleName(), e);
+            return decoder.decode(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot decode a stored record: " + e.getMessage(), e);
         }
     }
 }
