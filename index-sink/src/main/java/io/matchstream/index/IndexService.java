@@ -21,6 +21,7 @@ public final class IndexService implements AutoCloseable {
     private final IndexSink sink;
     private final QueryServer server;
     private final long startedAt = System.currentTimeMillis();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private IndexService(IndexServiceConfig config) {
         this.config = config;
@@ -93,6 +94,9 @@ public final class IndexService implements AutoCloseable {
     /** Stops serving, writes a last snapshot, and releases the store and the indexes. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // the store's native handles are freed exactly once
+        }
         server.close();
         sink.close();
         shard.close();

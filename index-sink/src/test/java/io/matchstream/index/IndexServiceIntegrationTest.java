@@ -174,6 +174,13 @@ class IndexServiceIntegrationTest {
             }
             assertThat(fromFirstShard).as("candidates merged from the first shard").isNotEmpty();
             assertThat(fromSecondShard).as("candidates merged from the second shard").isNotEmpty();
+
+            // The second instance goes away: the first still answers for its own users, flagged partial.
+            second.close();
+            String local = fromFirstShard.stream().filter(u -> u.startsWith("s")).findFirst().orElseThrow();
+            JsonNode partial = KafkaStack.recommendations(first.url(), local, 10, AS_OF);
+            assertThat(partial.get("partial").asBoolean()).isTrue();
+            assertThat(partial.get("recommendations")).isNotEmpty();
         }
     }
 

@@ -118,6 +118,19 @@ class ShardTest {
     }
 
     @Test
+    void theSelectivityEstimateCountsGenderAndAgeAndBoundsTheExactCount() {
+        user(profile("alice", Gender.F, List.of(Gender.M), 30, 0, 0, 25, 35, 50, T0), 1, 0, 0);
+        for (int i = 0; i < 10; i++) {
+            user(profile("m" + i, Gender.M, List.of(Gender.F), 22 + 2 * i, 0, i * 0.1, 18, 99, 50, T0), 1, 0, 0); // ages 22..40
+            user(profile("f" + i, Gender.F, List.of(Gender.M), 30, 0, 0, 18, 99, 50, T0), 1, 0, 0);
+        }
+        RecommendationQuery q = shard.queryFor("alice", 10, 0).orElseThrow();
+        // Men aged 25..35: 26, 28, 30, 32, 34. Distance (m5..m9 lie 55..100 km away) only the exact filter sees.
+        assertThat(shard.estimateAdmitted(q)).isEqualTo(5);
+        assertThat(ids("alice", 10)).containsExactlyInAnyOrder("m2", "m3", "m4");
+    }
+
+    @Test
     void modelVersionsNeverMix() {
         user(straight("alice", Gender.F, 0), 1, 0, 0);
         user(straight("bob", Gender.M, 0), 1, 0, 0);
