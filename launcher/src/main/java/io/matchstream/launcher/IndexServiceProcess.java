@@ -1,6 +1,5 @@
 package io.matchstream.launcher;
 
-import io.matchstream.index.IndexService;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -22,6 +21,9 @@ import org.slf4j.LoggerFactory;
 final class IndexServiceProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IndexServiceProcess.class);
 
+    /** By name: loading the class here would reach for RocksDB classes this JVM must not hold. */
+    private static final String MAIN_CLASS = "io.matchstream.index.IndexService";
+
     private final Process process;
     private final int port;
 
@@ -39,7 +41,7 @@ final class IndexServiceProcess implements AutoCloseable {
         }
         int httpPort = port != 0 ? port : freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", classPath.get(), IndexService.class.getName()));
+                "-Xmx1g", "-cp", classPath.get(), MAIN_CLASS));
         Map.of("bootstrap-servers", bootstrapServers, "registry-url", registryUrl,
                 "data-dir", dataDir.resolve("index-sink").toString(), "http-port", Integer.toString(httpPort)).forEach((k, v) -> {
                     command.add("--" + k);
