@@ -43,6 +43,23 @@ public record IndexServiceConfig(
 
     private static final Map<String, String> DEFAULTS = defaults();
 
+    public IndexServiceConfig {
+        require(httpPort >= 0 && httpPort <= 65_535, "http-port must lie in 0..65535");
+        require(httpThreads >= 1, "http-threads must be at least 1");
+        require(!snapshotInterval.isNegative() && !snapshotInterval.isZero(), "snapshot-interval-ms must be positive");
+        require(snapshotsKept >= 1, "snapshots-kept must be at least 1");
+        require(overfetch >= 1, "overfetch must be at least 1");
+        require(maxLimit >= 1, "max-limit must be at least 1");
+        require(rateLimitPerMinute >= 1, "rate-limit-per-minute must be at least 1");
+        require(!instanceId.isBlank() && !groupId.isBlank(), "instance-id and group-id must not be empty");
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
     private static Map<String, String> defaults() {
         Map<String, String> d = new TreeMap<>();
         d.put("bootstrap-servers", "localhost:9092");

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole pipeline on one machine: a KRaft broker, the schema registry, a Flink MiniCluster with its
- * web UI, the topics from {@link Topics}, and the jobs, each resumed from its newest retained checkpoint.
+ * web UI, the topics from {@link Topics}, and the jobs, each resumed from its newest retained checkpoint,
+ * then the index sink and query service (its own JVM, resumed from its newest snapshot).
  * Everything lives under one data directory, so a restart continues where the last run stopped.
  */
 final class LocalStack implements AutoCloseable {
