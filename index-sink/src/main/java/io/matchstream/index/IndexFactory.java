@@ -12,8 +12,8 @@ public interface IndexFactory {
 
     VectorIndex create(int dimension);
 
-    /** Reads an index written by {@link VectorIndex#save}. */
-    VectorIndex load(Path file);
+    /** Reads an index of {@code dimension}-d vectors written by {@link VectorIndex#save}. */
+    VectorIndex load(Path file, int dimension);
 
     /**
      * The factory for {@code --index-type}. {@code exact}: {@link ExactIndex}, exact inner product on the heap.
@@ -28,7 +28,7 @@ public interface IndexFactory {
                 }
 
                 @Override
-                public VectorIndex load(Path file) {
+                public VectorIndex load(Path file, int dimension) {
                     return ExactIndex.load(file);
                 }
             };

@@ -294,20 +294,23 @@ public final class Shard implements AutoCloseable {
 
     // ---- snapshots ----
 
+    /** Where a snapshot holds the index of one model version, relative to the snapshot directory. */
+    public record IndexFile(String file, int dimension) {}
+
     /**
      * Writes the attribute store (a RocksDB checkpoint) and every index into {@code dir}; returns the index
-     * file of each model version, relative to {@code dir}. Call from the sink thread, between records.
+     * file of each model version. Call from the sink thread, between records.
      */
-    public Map<String, String> writeTo(Path dir) {
+    public Map<String, IndexFile> writeTo(Path dir) {
         lock.readLock().lock();
         try {
             store.checkpoint(dir.resolve("rocksdb"));
-            Map<String, String> files = new TreeMap<>();
+            Map<String, IndexFile> files = new TreeMap<>();
             int n = 0;
             for (Map.Entry<String, VectorIndex> e : indexes.entrySet()) {
                 String file = "index-" + (n++) + ".bin";
                 e.getValue().save(dir.resolve(file));
-                files.put(e.getKey(), file);
+                files.put(e.getKey(), new IndexFile(file, e.getValue().dimension()));
             }
             return files;
         } finally {

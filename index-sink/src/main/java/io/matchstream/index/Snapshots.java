@@ -67,7 +67,8 @@ public final class Snapshots {
             JsonNode manifest = JSON.readTree(newest.resolve("manifest.json").toFile());
             copyCheckpoint(newest.resolve("rocksdb"), live);
             Map<String, VectorIndex> indexes = new HashMap<>();
-            manifest.get("indexes").fields().forEachRemaining(e -> indexes.put(e.getKey(), factory.load(newest.resolve(e.getValue().asText()))));
+            manifest.get("indexes").fields().forEachRemaining(e -> indexes.put(e.getKey(),
+                    factory.load(newest.resolve(e.getValue().get("file").asText()), e.getValue().get("dimension").asInt())));
             Map<TopicPartition, Long> offsets = new HashMap<>();
             manifest.get("offsets").fields().forEachRemaining(e -> {
                 int slash = e.getKey().lastIndexOf('/');
@@ -89,12 +90,12 @@ public final class Snapshots {
         try {
             deleteTree(tmp);
             Files.createDirectories(tmp);
-            Map<String, String> indexes = shard.writeTo(tmp);
+            Map<String, Shard.IndexFile> indexes = shard.writeTo(tmp);
             ObjectNode manifest = JSON.createObjectNode();
             manifest.put("sequence", next);
             manifest.put("takenAt", nowMillis);
             ObjectNode files = manifest.putObject("indexes");
-            indexes.forEach(files::put);
+            indexes.forEach((version, f) -> files.putObject(version).put("file", f.file()).put("dimension", f.dimension()));
             ObjectNode positions = manifest.putObject("offsets");
             offsets.forEach((tp, offset) -> positions.put(tp.topic() + "/" + tp.partition(), offset));
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve("manifest.json").toFile(), manifest);
