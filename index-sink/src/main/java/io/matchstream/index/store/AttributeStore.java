@@ -78,6 +78,9 @@ public final class AttributeStore implements AutoCloseable {
     private double[] lon = new double[0];
     private int[] partition = new int[0];
     private long[] lastActive = new long[0];
+    /** Which model version's index holds the user's vector (position in {@link #versions}), -1: none. */
+    private int[] embeddingVersion = new int[0];
+    private final List<String> versions = new ArrayList<>();
     private long[][] genderBits = new long[GENDERS][0];
     private final long[][] ageCounts = new long[GENDERS][MAX_AGE + 1];
     private long profiles;
@@ -112,6 +115,7 @@ public final class AttributeStore implements AutoCloseable {
             userOf.set((int) id, user);
         });
         scan(key(ACTIVITY), (k, v) -> lastActive[(int) (long) denseOf.get(lastPart(k))] = ByteBuffer.wrap(v).getLong());
+        scan(key(EMBEDDING), (k, v) -> embeddingVersion[(int) (long) denseOf.get(lastPart(k))] = versionIndex(StoredVectors.modelVersionOf(v)));
         scan(key(PROFILE), (k, v) -> {
             String user = lastPart(k);
             byte[] p = get(key(PARTITION, user));
@@ -169,7 +173,17 @@ public final class AttributeStore implements AutoCloseable {
 
     /** The user's photo embedding (unit length) and its model version. */
     public void putEmbedding(String userId, StoredVectors embedding) {
+        embeddingVersion[(int) denseId(userId)] = versionIndex(embedding.modelVersion());
         put(key(EMBEDDING, userId), embedding.encode());
+    }
+
+    private int versionIndex(String modelVersion) {
+        int i = versions.indexOf(modelVersion);
+        if (i < 0) {
+            versions.add(modelVersion);
+            i = versions.size() - 1;
+        }
+        return i;
     }
 
     public StoredVectors embedding(String userId) {
@@ -254,6 +268,9 @@ public final class AttributeStore implements AutoCloseable {
         if (id != null && present[(int) (long) id]) {
             unmirror(id);
         }
+        if (id != null) {
+            embeddingVersion[(int) (long) id] = -1;
+        }
         delete(key(PROFILE, userId));
         delete(key(PARTITION, userId));
         delete(key(EMBEDDING, userId));
@@ -289,12 +306,18 @@ public final class AttributeStore implements AutoCloseable {
     }
 
     /**
-     * The exact set of candidates for {@code q}: profiles in an owned partition that pass both sides' gender
-     * and age filters and the user's radius, minus {@code excluded} dense ids.
+     * The exact set of candidates for {@code q}: profiles in an owned partition with a vector of the query's
+     * model version that pass both sides' gender and age filters and the user's radius, minus
+     * {@code excluded} dense ids. Its count is therefore exactly what the index can return, which is what
+     * a planner choosing between an exact scan and an index search needs.
      */
     public IdFilter admitted(RecommendationQuery q, IntPredicate ownedPartition, Set<Long> excluded) {
         int words = (int) ((nextId + 63) >>> 6);
         long[] bits = new long[words];
+        int version = versions.indexOf(q.modelVersion());
+        if (version < 0) {
+            return new IdFilter(bits, 0);
+        }
         for (int g = 0; g < GENDERS; g++) {
             if ((q.seekingMask() & (1 << g)) != 0) {
                 long[] gb = genderBits[g];
@@ -310,7 +333,8 @@ public final class AttributeStore implements AutoCloseable {
                 int bit = Long.numberOfTrailingZeros(word);
                 word &= word - 1;
                 int id = (w << 6) + bit;
-                boolean ok = (seekingMask[id] & (1 << q.gender())) != 0
+                boolean ok = embeddingVersion[id] == version
+                        && (seekingMask[id] & (1 << q.gender())) != 0
                         && age[id] >= q.minAge() && age[id] <= q.maxAge()
                         && q.age() >= minAge[id] && q.age() <= maxAge[id]
                         && ownedPartition.test(partition[id])
@@ -388,6 +412,9 @@ public final class AttributeStore implements AutoCloseable {
         lon = Arrays.copyOf(lon, cap);
         partition = Arrays.copyOf(partition, cap);
         lastActive = Arrays.copyOf(lastActive, cap);
+        int old = embeddingVersion.length;
+        embeddingVersion = Arrays.copyOf(embeddingVersion, cap);
+        Arrays.fill(embeddingVersion, old, cap, -1);
         for (int g = 0; g < GENDERS; g++) {
             genderBits[g] = Arrays.copyOf(genderBits[g], (cap + 63) >>> 6);
         }

@@ -28,6 +28,13 @@ public record StoredVectors(String modelVersion, long version, float[] primary, 
         return b.array();
     }
 
+    /** Only the model version, without decoding the vectors. */
+    static String modelVersionOf(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        int n = b.getInt();
+        return new String(bytes, 4, n, StandardCharsets.UTF_8);
+    }
+
     static StoredVectors decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         byte[] name = new byte[b.getInt()];
