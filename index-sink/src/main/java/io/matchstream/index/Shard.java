@@ -217,24 +217,7 @@ public final class Shard implements AutoCloseable {
             if (index == null || q.k() <= 0) {
                 return List.of();
             }
-            Set<Long> excluded = new HashSet<>();
-            for (String user : q.excluded()) {
-                Long id = store.existingDenseId(user);
-                if (id != null) {
-                    excluded.add(id);
-                }
-            }
-            for (String blocker : store.blockersOf(q.userId())) {
-                Long id = store.existingDenseId(blocker);
-                if (id != null) {
-                    excluded.add(id);
-                }
-            }
-            Long self = store.existingDenseId(q.userId());
-            if (self != null) {
-                excluded.add(self);
-            }
-            VectorIndex.IdFilter admitted = store.admitted(q, ownedPartition, excluded);
+            VectorIndex.IdFilter admitted = store.admitted(q, ownedPartition, excludedIds(q));
             if (admitted.admittedCount() == 0) {
                 return List.of();
             }
@@ -259,6 +242,38 @@ public final class Shard implements AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** Candidates the query admits here, exactly (the count the index search is planned with). */
+    public long admittedCount(RecommendationQuery q) {
+        lock.readLock().lock();
+        try {
+            return store.admitted(q, ownedPartition, excludedIds(q)).admittedCount();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The query's exclusions plus this shard's candidates who blocked the user, as dense ids. */
+    private Set<Long> excludedIds(RecommendationQuery q) {
+        Set<Long> excluded = new HashSet<>();
+        for (String user : q.excluded()) {
+            Long id = store.existingDenseId(user);
+            if (id != null) {
+                excluded.add(id);
+            }
+        }
+        for (String blocker : store.blockersOf(q.userId())) {
+            Long id = store.existingDenseId(blocker);
+            if (id != null) {
+                excluded.add(id);
+            }
+        }
+        Long self = store.existingDenseId(q.userId());
+        if (self != null) {
+            excluded.add(self);
+        }
+        return excluded;
     }
 
     /** Upper-bound estimate of the profiles the query's filters admit here (for a planner and the metrics). */

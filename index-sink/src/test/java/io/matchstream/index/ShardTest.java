@@ -128,6 +128,11 @@ class ShardTest {
         // Men aged 25..35: 26, 28, 30, 32, 34. Distance (m5..m9 lie 55..100 km away) only the exact filter sees.
         assertThat(shard.estimateAdmitted(q)).isEqualTo(5);
         assertThat(ids("alice", 10)).containsExactlyInAnyOrder("m2", "m3", "m4");
+        assertThat(shard.admittedCount(q)).isEqualTo(3);
+        // The exact count drops with an exclusion and with a candidate whose vector is of another model version.
+        shard.applySwipe(Events.swipe("alice", "m2", SwipeAction.PASS, T0));
+        shard.applyEmbedding(embedding("m3", "v2", unit(1, 0, 0), T0.plusSeconds(1)));
+        assertThat(shard.admittedCount(shard.queryFor("alice", 10, 0).orElseThrow())).isEqualTo(1);
     }
 
     @Test
