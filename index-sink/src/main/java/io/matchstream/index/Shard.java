@@ -56,12 +56,8 @@ public final class Shard implements AutoCloseable {
                 return;
             }
             long updated = attributes.getUpdatedAt().toEpochMilli();
-            long deletedAt = store.deletedAt(userId);
-            if (deletedAt >= 0 && updated <= deletedAt) {
+            if (isStale(userId, updated)) {
                 return; // written before the deletion, read after it
-            }
-            if (deletedAt >= 0) {
-                store.clearDeleted(userId);
             }
             store.putProfile(attributes, partition);
             store.touch(userId, updated);
@@ -98,7 +94,7 @@ public final class Shard implements AutoCloseable {
                 }
             }
             index.upsert(id, vector);
-            store.putEmbedding(user, new StoredVectors(version, 0, vector, null));
+            store.putEmbedding(user, new StoredVectors(version, 0, at, vector, null));
             store.touch(user, at);
         });
     }
@@ -120,18 +116,19 @@ public final class Shard implements AutoCloseable {
             if (previous != null && previous.version() >= update.getVersion()) {
                 return;
             }
-            store.putPreference(user, new StoredVectors(update.getModelVersion(), update.getVersion(), blended, preference));
+            store.putPreference(user, new StoredVectors(update.getModelVersion(), update.getVersion(), at, blended, preference));
             store.touch(user, at);
         });
     }
 
     public void applySwipe(Swipe swipe) {
         write(() -> {
-            store.putSwipe(swipe.getSwiperId(), swipe.getTargetId(), swipe.getAction() == SwipeAction.BLOCK);
             long at = swipe.getTimestamp().toEpochMilli();
-            if (!isStale(swipe.getSwiperId(), at)) {
-                store.touch(swipe.getSwiperId(), at);
+            if (isStale(swipe.getSwiperId(), at)) {
+                return;
             }
+            store.putSwipe(swipe.getSwiperId(), swipe.getTargetId(), swipe.getAction() == SwipeAction.BLOCK, at);
+            store.touch(swipe.getSwiperId(), at);
         });
     }
 
@@ -143,15 +140,24 @@ public final class Shard implements AutoCloseable {
         write(() -> delete(userId, atMillis));
     }
 
+    /**
+     * Removes what the user published up to {@code atMillis}; records stamped later survive, and records
+     * stamped earlier that arrive later are ignored ({@link #isStale}). Both rules together make the state
+     * independent of how the deletion and the user's other topics interleave, which the crash test's
+     * comparison with an uninterrupted twin relies on. (Records of one user within one topic are assumed to
+     * carry non-decreasing timestamps.)
+     */
     private void delete(String userId, long atMillis) {
-        Long id = store.existingDenseId(userId);
-        if (id != null) {
-            for (VectorIndex index : indexes.values()) {
-                index.remove(id);
+        long at = Math.max(atMillis, store.deletedAt(userId));
+        StoredVectors embedding = store.embedding(userId);
+        if (embedding != null && embedding.timestamp() <= at) {
+            VectorIndex index = indexes.get(embedding.modelVersion());
+            if (index != null) {
+                index.remove(store.denseId(userId));
             }
         }
-        store.forget(userId);
-        store.markDeleted(userId, Math.max(atMillis, store.deletedAt(userId)));
+        store.forget(userId, at);
+        store.markDeleted(userId, at);
     }
 
     /** Written before the user's deletion (and read after it, the topics being independent). */

@@ -82,6 +82,45 @@ class ShardTest {
     }
 
     @Test
+    void aDeletionAndTheUsersLaterRecordsGiveOneStateInEitherOrder() {
+        // bob is deleted at +100 s and comes back at +150 s (new profile and photo); his old swipe and photo are
+        // from before. The deletion and the other records travel on different topics: either may be read first.
+        long deletion = T0.plusSeconds(100).toEpochMilli();
+        var comeback = profile("bob", Gender.M, List.of(Gender.F), 40, 0, 0, 18, 99, 50, T0.plusSeconds(150));
+        List<Runnable> before = List.of(
+                () -> shard.applyAttributes("bob", straight("bob", Gender.M, 0), 0, T0.toEpochMilli()),
+                () -> shard.applyEmbedding(embedding("bob", V1, unit(0, 1, 0), T0)),
+                () -> shard.applySwipe(Events.swipe("bob", "alice", SwipeAction.PASS, T0)));
+        List<Runnable> after = List.of(
+                () -> shard.applyAttributes("bob", comeback, 0, T0.plusSeconds(150).toEpochMilli()),
+                () -> shard.applyEmbedding(embedding("bob", V1, unit(1, 0, 0), T0.plusSeconds(150))));
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        before.forEach(Runnable::run);
+        after.forEach(Runnable::run);
+        shard.applyDeletion("bob", deletion); // read last
+        List<Candidate> deletionLast = shard.search(shard.queryFor("alice", 5, 0).orElseThrow());
+        RecommendationQuery bobLast = shard.queryFor("bob", 5, 0).orElseThrow();
+
+        Shard other = new Shard(AttributeStore.open(dir.resolve("other")), Map.of(), IndexFactory.forType("exact"), WEIGHTS);
+        try (other) {
+            Shard mine = shard;
+            shard = other;
+            user(straight("alice", Gender.F, 0), 1, 0, 0);
+            before.forEach(Runnable::run);
+            shard.applyDeletion("bob", deletion); // read between
+            after.forEach(Runnable::run);
+            List<Candidate> deletionBetween = shard.search(shard.queryFor("alice", 5, 0).orElseThrow());
+            RecommendationQuery bobBetween = shard.queryFor("bob", 5, 0).orElseThrow();
+            shard = mine;
+
+            assertThat(deletionLast).extracting(Candidate::userId).containsExactly("bob");
+            assertThat(deletionLast.get(0).similarity()).isEqualTo(deletionBetween.get(0).similarity()).isEqualTo(1f);
+            assertThat(bobLast.age()).isEqualTo(bobBetween.age()).isEqualTo(40);
+            assertThat(bobLast.excluded()).isEqualTo(bobBetween.excluded()).containsExactly("bob"); // the old pass is gone
+        }
+    }
+
+    @Test
     void swipedMatchedAndBlockingCandidatesAreExcludedYetKStillComeBack() {
         user(straight("alice", Gender.F, 0), 1, 0, 0);
         for (int i = 0; i < 8; i++) {

@@ -221,8 +221,8 @@ public final class AttributeStore implements AutoCloseable {
     }
 
     /** A swipe of {@code swiper} on {@code target}; a block is also kept from the target's side. */
-    public void putSwipe(String swiper, String target, boolean block) {
-        put(key(SWIPED, swiper, target), new byte[] {(byte) (block ? 1 : 0)});
+    public void putSwipe(String swiper, String target, boolean block, long atMillis) {
+        put(key(SWIPED, swiper, target), ByteBuffer.allocate(9).put((byte) (block ? 1 : 0)).putLong(atMillis).array());
         if (block) {
             put(key(BLOCKED_BY, target, swiper), new byte[0]);
         }
@@ -252,33 +252,43 @@ public final class AttributeStore implements AutoCloseable {
         put(key(DELETED, userId), longBytes(atMillis));
     }
 
-    public void clearDeleted(String userId) {
-        delete(key(DELETED, userId));
-    }
-
-    /** When the user was deleted, or -1 when they were not (or came back afterwards). */
+    /** When the user was last deleted, or -1 if never (newer records than that may have brought them back). */
     public long deletedAt(String userId) {
         byte[] v = get(key(DELETED, userId));
         return v == null ? -1 : ByteBuffer.wrap(v).getLong();
     }
 
-    /** Forgets the user's profile, vectors and own swipes (their dense id stays assigned, unused). */
-    public void forget(String userId) {
+    /**
+     * Forgets what the user did or published up to {@code atMillis} (their deletion): attributes, vectors
+     * and swipes with a later timestamp stay, so the result does not depend on whether the deletion or the
+     * later record was read first (they come from different topics). The dense id stays assigned.
+     */
+    public void forget(String userId, long atMillis) {
         Long id = denseOf.get(userId);
-        if (id != null && present[(int) (long) id]) {
-            unmirror(id);
+        ProfileAttributes profile = profile(userId);
+        if (profile != null && profile.getUpdatedAt().toEpochMilli() <= atMillis) {
+            if (id != null && present[(int) (long) id]) {
+                unmirror(id);
+            }
+            delete(key(PROFILE, userId));
+            delete(key(PARTITION, userId));
         }
-        if (id != null) {
+        StoredVectors embedding = embedding(userId);
+        if (embedding != null && embedding.timestamp() <= atMillis) {
             embeddingVersion[(int) (long) id] = -1;
+            delete(key(EMBEDDING, userId));
         }
-        delete(key(PROFILE, userId));
-        delete(key(PARTITION, userId));
-        delete(key(EMBEDDING, userId));
-        delete(key(PREFERENCE, userId));
-        for (String target : swipedBy(userId)) {
-            delete(key(SWIPED, userId, target));
-            delete(key(BLOCKED_BY, target, userId));
+        StoredVectors preference = preference(userId);
+        if (preference != null && preference.timestamp() <= atMillis) {
+            delete(key(PREFERENCE, userId));
         }
+        scan(key(SWIPED, userId, ""), (k, v) -> {
+            if (v.length < 9 || ByteBuffer.wrap(v, 1, 8).getLong() <= atMillis) {
+                String target = lastPart(k);
+                delete(key(SWIPED, userId, target));
+                delete(key(BLOCKED_BY, target, userId));
+            }
+        });
     }
 
     // ---- filters ----

@@ -9,16 +9,17 @@ import java.nio.charset.StandardCharsets;
  *
  * @param modelVersion the embedding model the vectors belong to (never compared across versions)
  * @param version      the preference update's version; 0 for a photo embedding
+ * @param timestamp    event time of the record the vectors came from (a deletion removes older ones only)
  * @param primary      the photo embedding, or the blended preference vector
  * @param secondary    the preference vector P of a preference update, or null
  */
-public record StoredVectors(String modelVersion, long version, float[] primary, float[] secondary) {
+public record StoredVectors(String modelVersion, long version, long timestamp, float[] primary, float[] secondary) {
 
     byte[] encode() {
         byte[] name = modelVersion.getBytes(StandardCharsets.UTF_8);
         int floats = primary.length + (secondary == null ? 0 : secondary.length);
-        ByteBuffer b = ByteBuffer.allocate(4 + name.length + 8 + 4 + 4 + 4 * floats);
-        b.putInt(name.length).put(name).putLong(version);
+        ByteBuffer b = ByteBuffer.allocate(4 + name.length + 8 + 8 + 4 + 4 + 4 * floats);
+        b.putInt(name.length).put(name).putLong(version).putLong(timestamp);
         b.putInt(primary.length).asFloatBuffer().put(primary);
         b.position(b.position() + 4 * primary.length);
         b.putInt(secondary == null ? -1 : secondary.length);
@@ -40,6 +41,7 @@ public record StoredVectors(String modelVersion, long version, float[] primary, 
         byte[] name = new byte[b.getInt()];
         b.get(name);
         long version = b.getLong();
+        long timestamp = b.getLong();
         float[] primary = new float[b.getInt()];
         b.asFloatBuffer().get(primary);
         b.position(b.position() + 4 * primary.length);
@@ -49,6 +51,6 @@ public record StoredVectors(String modelVersion, long version, float[] primary, 
             secondary = new float[n];
             b.asFloatBuffer().get(secondary);
         }
-        return new StoredVectors(new String(name, StandardCharsets.UTF_8), version, primary, secondary);
+        return new StoredVectors(new String(name, StandardCharsets.UTF_8), version, timestamp, primary, secondary);
     }
 }
