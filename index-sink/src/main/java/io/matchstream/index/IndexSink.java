@@ -6,6 +6,7 @@ import io.matchstream.events.ProfileAttributes;
 import io.matchstream.events.ProfileDeletion;
 import io.matchstream.events.ProfileEmbedding;
 import io.matchstream.events.Swipe;
+import io.matchstream.index.vector.VectorIndexException;
 import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.wire.AvroDeserializer;
@@ -215,6 +216,9 @@ public final class IndexSink implements AutoCloseable {
             LOG.warn("skipping undecodable record {}@{}: {}", tp, r.offset(), e.getMessage());
         } catch (RefusedRecord e) {
             refused(tp, r.offset(), topicLabel, e.reason(), e.getMessage());
+        } catch (VectorIndexException e) {
+            // The index refused this vector (a Faiss error surfaces here, never as a crash): count it, go on.
+            refused(tp, r.offset(), topicLabel, "index_error", e.getMessage());
         } catch (NullPointerException | ClassCastException | IllegalArgumentException | IndexOutOfBoundsException
                 | ArithmeticException e) {
             // A decodable record with content nothing above expected; failures of the store itself
