@@ -93,6 +93,7 @@ class IndexServiceIntegrationTest {
         person(man("gus", lat, 30, List.of(Gender.M)), axis(1, 0.05f));
         person(man("hal", lat, 45, List.of(Gender.F)), axis(1, 0.05f));
         person(man("ian", lat + 1, 30, List.of(Gender.F)), axis(1, 0.05f));
+        stack.publish(Topics.PROFILE_ATTRIBUTES, "not-ian", man("ian", lat, 30, List.of(Gender.F))); // keyed as someone else
         stack.publishRaw(Topics.PROFILE_EMBEDDINGS.name(), "mallory", new byte[] {9, 9, 9});
         stack.publishRaw(Topics.PROFILE_ATTRIBUTES.name(), "mallory", new byte[] {0, 0, 0, 0, 1, 2});
         stack.flush();
@@ -109,6 +110,7 @@ class IndexServiceIntegrationTest {
 
             // Her blended preference vector now leans towards jon: he overtakes bob (ken keeps his reciprocal lead).
             stack.publish(Topics.PREFERENCE_UPDATES, "alice", Events.preference("alice", "v1", axis(2, 0.9f), axis(2, 1), 1, T0));
+            stack.publish(Topics.PROFILE_EMBEDDINGS, "zed", embedding("zed", "v1", unit(1, 0, 0), T0)); // 3-d, the index is 16-d
             stack.flush();
             stack.awaitCaughtUp(List.of(service.url()));
             assertThat(ids(KafkaStack.recommendations(service.url(), "alice", 10, AS_OF))).containsExactly("ken", "jon", "bob");
@@ -116,6 +118,8 @@ class IndexServiceIntegrationTest {
             String metrics = KafkaStack.get(service.url() + "/metrics", null).body();
             assertThat(metrics).contains("matchstream_index_sink_undecodable_total{topic=\"profile-embeddings\"")
                     .contains("matchstream_index_sink_undecodable_total{topic=\"profile-attributes\"")
+                    .contains("matchstream_index_sink_refused_total{topic=\"profile-embeddings\",reason=\"wrong_dimension\"} 1")
+                    .contains("matchstream_index_sink_refused_total{topic=\"profile-attributes\",reason=\"key_mismatch\"} 1")
                     .contains("matchstream_index_vectors{model_version=\"v1\"}")
                     .contains("matchstream_index_consumer_lag_records 0");
             assertThat(KafkaStack.get(service.url() + "/ready", null).statusCode()).isEqualTo(200);
