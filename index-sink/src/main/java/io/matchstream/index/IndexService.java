@@ -33,7 +33,7 @@ public final class IndexService implements AutoCloseable {
                 SchemaRegistryClient.forUrl(config.registryUrl()), metrics);
         metrics.gauge("matchstream_index_vectors", "Vectors in the index of each model version.", () -> {
             Map<String, Double> out = new LinkedHashMap<>();
-            shard.indexSizes().forEach((version, size) -> out.put("model_version=\"" + version + "\"", size.doubleValue()));
+            shard.indexSizes().forEach((version, size) -> out.put("model_version=\"" + Metrics.label(version) + "\"", size.doubleValue()));
             return out;
         });
         metrics.gauge("matchstream_index_profiles", "Profiles in the attribute store (owned or not).",

@@ -77,6 +77,11 @@ public final class Metrics {
         return out.toString();
     }
 
+    /** A label value as the exposition format wants it (backslash, quote and newline escaped). */
+    public static String label(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
     private static String braces(String labels) {
         return labels.isEmpty() ? "" : "{" + labels + "}";
     }
