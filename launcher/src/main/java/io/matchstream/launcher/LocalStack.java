@@ -28,15 +28,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole pipeline on one machine: a KRaft broker, the schema registry, a Flink MiniCluster with its
- * web UI, the topics from {@link Topics}, and the jobs, each resumed from its newest retained checkpoint.
+ * web UI, the topics from {@link Topics}, and the jobs, each resumed from its newest retained checkpoint,
+ * then the index sink and query service (its own JVM, resumed from its newest snapshot).
  * Everything lives under one data directory, so a restart continues where the last run stopped.
  */
 final class LocalStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
 
-    record Ports(int kafka, int registry, int flink) {
+    /** Port 0: any free port. */
+    record Ports(int kafka, int registry, int flink, int query) {
+        Ports(int kafka, int registry, int flink) {
+            this(kafka, registry, flink, 0);
+        }
+
         static Ports defaults() {
-            return new Ports(9092, 8085, 8081);
+            return new Ports(9092, 8085, 8081, 8090);
         }
     }
 
@@ -54,6 +60,7 @@ final class LocalStack implements AutoCloseable {
     private SchemaRegistryServer registry;
     private EmbeddedFlinkCluster flink;
     private StandaloneFlinkCluster cluster;
+    private IndexServiceProcess queryService;
 
     /**
      * @param standalone run Flink as a real standalone cluster (JobManager and TaskManager processes, jobs
@@ -93,6 +100,10 @@ final class LocalStack implements AutoCloseable {
             startIngestJob();
             startEmbeddingJob();
             startPreferenceJob();
+            queryService = IndexServiceProcess.start(dataDir, bootstrapServers(), registryUrl(), ports.query()).orElse(null);
+            if (queryService != null) {
+                jobNames.add("index sink + query service");
+            }
         }
     }
 
@@ -208,6 +219,11 @@ final class LocalStack implements AutoCloseable {
         return dataDir;
     }
 
+    /** The query service's URL, or null when it does not run. */
+    String queryServiceUrl() {
+        return queryService == null ? null : queryService.url();
+    }
+
     List<String> runningJobs() {
         return List.copyOf(jobNames);
     }
@@ -224,6 +240,10 @@ final class LocalStack implements AutoCloseable {
         }
         jobs.clear();
         jobNames.clear();
+        if (queryService != null) {
+            queryService.close(); // SIGTERM: it writes a last snapshot before the broker goes
+            queryService = null;
+        }
         if (flink != null) {
             flink.close();
         }

@@ -1,10 +1,14 @@
 package io.matchstream.launcher;
 
+import io.matchstream.index.IndexServiceConfig;
+import io.matchstream.index.http.Tokens;
 import io.matchstream.schemas.Topic;
 import io.matchstream.schemas.Topics;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -17,6 +21,7 @@ public final class Matchstream {
             "  demo       like local, then publish sample events and show them decoded (--exit to stop afterwards)",
             "  publish    publish a profile, swipe or deletion (./matchstream publish --help)",
             "  tail       print a topic's records as JSON lines (./matchstream tail TOPIC)",
+            "  token      print a development JWT for the query service (./matchstream token USER [--admin] [--ttl-minutes 60])",
             "  topics     list the topics with their partitions, values and policies;",
             "             --create [--bootstrap-servers H:P] [--replication-factor N] creates the missing ones on a cluster",
             "  bench      benchmarks with a baseline from the same run (./matchstream bench ingest)",
@@ -26,7 +31,7 @@ public final class Matchstream {
             "  help       this text",
             "",
             "local/demo flags: [--data-dir DIR (default .matchstream/data)] [--kafka-port 9092] [--registry-port 8085]",
-            "                  [--flink-port 8081] [--flink mini|standalone] [--no-jobs]");
+            "                  [--flink-port 8081] [--query-port 8090] [--flink mini|standalone] [--no-jobs]");
 
     private Matchstream() {}
 
@@ -58,6 +63,7 @@ public final class Matchstream {
                 case "publish" -> PublishCommand.run(rest, out);
                 case "tail" -> TailCommand.run(rest, out);
                 case "topics" -> topics(rest, out);
+                case "token" -> token(rest, out);
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
         } catch (UsageException e) {
@@ -76,7 +82,8 @@ public final class Matchstream {
         LocalStack.Ports ports = new LocalStack.Ports(
                 flags.getInt("kafka-port", defaults.kafka()),
                 flags.getInt("registry-port", defaults.registry()),
-                flags.getInt("flink-port", defaults.flink()));
+                flags.getInt("flink-port", defaults.flink()),
+                flags.getInt("query-port", defaults.query()));
         boolean runJobs = !flags.has("no-jobs");
         String flinkMode = flags.get("flink", "mini");
         if (!flinkMode.equals("mini") && !flinkMode.equals("standalone")) {
@@ -93,6 +100,10 @@ public final class Matchstream {
                 ? "standalone cluster (JobManager and TaskManager processes; jobs submitted as jars over REST)"
                 : "MiniCluster in this process"));
         out.println("  jobs running     " + (stack.runningJobs().isEmpty() ? "none" : String.join(", ", stack.runningJobs())));
+        if (stack.queryServiceUrl() != null) {
+            out.println("  query service    " + stack.queryServiceUrl() + "/v1/users/USER/recommendations"
+                    + " (token: ./matchstream token USER; log in " + stack.dataDir().resolve("index-sink.log") + ")");
+        }
         return stack;
     }
 
@@ -115,6 +126,21 @@ public final class Matchstream {
             stopped.countDown();
         }));
         stopped.await();
+    }
+
+    /** A token signed with the development secret the local query service accepts (never valid elsewhere). */
+    private static int token(String[] args, PrintStream out) {
+        Flags flags = new Flags(args, Set.of("admin"));
+        List<String> users = flags.positional();
+        boolean admin = flags.has("admin");
+        int ttlMinutes = flags.getInt("ttl-minutes", 60);
+        flags.rejectUnknown();
+        if (users.size() != 1) {
+            throw new UsageException("token needs exactly one user id");
+        }
+        out.println(Tokens.hs256(IndexServiceConfig.DEV_JWT_SECRET, IndexServiceConfig.DEV_JWT_ISSUER, users.get(0),
+                admin ? "admin" : "", Duration.ofMinutes(ttlMinutes)));
+        return 0;
     }
 
     private static int topics(String[] args, PrintStream out) {

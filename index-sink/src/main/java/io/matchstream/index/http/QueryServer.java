@@ -1,0 +1,305 @@
+package io.matchstream.index.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.matchstream.index.Candidate;
+import io.matchstream.index.IndexServiceConfig;
+import io.matchstream.index.Metrics;
+import io.matchstream.index.Recommendation;
+import io.matchstream.index.RecommendationQuery;
+import io.matchstream.index.RecommendationService;
+import io.matchstream.index.Shard;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of one instance (JDK HttpServer, JSON): the public recommendations endpoint behind JWT and a
+ * per-user rate limit, the OpenAPI document, {@code /metrics}, {@code /health}, {@code /ready}, and the two
+ * internal endpoints the instances fan out to, which accept only peer tokens.
+ */
+public final class QueryServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern RECOMMENDATIONS = Pattern.compile("/v1/users/([^/]+)/recommendations");
+    private static final Pattern PEER_QUERY = Pattern.compile("/internal/v1/users/([^/]+)/query");
+    private static final int DEFAULT_LIMIT = 10;
+
+    static {
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed ACK:
+        // about 40 ms added to every answer. Read once, when the JDK's server classes load.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    /** What /health and /ready report about the sink. */
+    public interface SinkStatus {
+        boolean healthy();
+
+        boolean caughtUp();
+
+        Map<String, Object> details();
+    }
+
+    private final IndexServiceConfig config;
+    private final Shard shard;
+    private final RecommendationService recommendations;
+    private final Authenticator users;
+    private final Authenticator peers;
+    private final RateLimiter rateLimiter;
+    private final Metrics metrics;
+    private final SinkStatus sink;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final byte[] openApi;
+
+    public QueryServer(IndexServiceConfig config, Shard shard, RecommendationService recommendations, Metrics metrics,
+            SinkStatus sink, Clock clock) {
+        this.config = config;
+        this.shard = shard;
+        this.recommendations = recommendations;
+        this.metrics = metrics;
+        this.sink = sink;
+        this.users = new Authenticator(config.jwtIssuer(), config.jwtHs256Secret(),
+                config.jwtRs256PublicKey() == null ? null : Authenticator.readPublicKey(config.jwtRs256PublicKey()), clock);
+        this.peers = new Authenticator(config.jwtIssuer(), config.peerSecret(), null, clock);
+        this.rateLimiter = new RateLimiter(config.rateLimitPerMinute(), clock::millis);
+        try (InputStream in = QueryServer.class.getResourceAsStream("openapi.json")) {
+            this.openApi = in.readAllBytes();
+            this.server = HttpServer.create(new InetSocketAddress(config.httpPort()), 128);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the query service on port " + config.httpPort(), e);
+        }
+        this.executor = Executors.newFixedThreadPool(config.httpThreads(), r -> {
+            Thread t = new Thread(r, "query-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+    }
+
+    public QueryServer start() {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) {
+        String path = exchange.getRequestURI().getRawPath();
+        String route = "other";
+        long started = System.nanoTime();
+        int status;
+        try {
+            Matcher m;
+            if ((m = RECOMMENDATIONS.matcher(path)).matches()) {
+                route = "recommendations";
+                requireMethod(exchange, "GET");
+                status = recommendations(exchange, decode(m.group(1)));
+            } else if ((m = PEER_QUERY.matcher(path)).matches()) {
+                route = "internal_query";
+                requireMethod(exchange, "GET");
+                status = peerQuery(exchange, decode(m.group(1)));
+            } else if (path.equals("/internal/v1/search")) {
+                route = "internal_search";
+                requireMethod(exchange, "POST");
+                status = peerSearch(exchange);
+            } else if (path.equals("/openapi.json")) {
+                route = "openapi";
+                status = send(exchange, 200, "application/json", openApi);
+            } else if (path.equals("/metrics")) {
+                route = "metrics";
+                status = send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render().getBytes(StandardCharsets.UTF_8));
+            } else if (path.equals("/health")) {
+                route = "health";
+                ObjectNode body = JSON.createObjectNode();
+                body.put("status", sink.healthy() ? "up" : "down");
+                body.put("instance", config.instanceId());
+                body.set("sink", JSON.valueToTree(sink.details()));
+                body.set("indexes", JSON.valueToTree(shard.indexSizes()));
+                body.put("profiles", shard.profileCount());
+                status = sendJson(exchange, sink.healthy() ? 200 : 503, body);
+            } else if (path.equals("/ready")) {
+                route = "ready";
+                boolean ready = sink.healthy() && sink.caughtUp();
+                status = sendJson(exchange, ready ? 200 : 503, JSON.createObjectNode().put("ready", ready));
+            } else {
+                throw new ApiError(404, "not_found", "no endpoint " + path + " (see /openapi.json)");
+            }
+        } catch (ApiError e) {
+            status = error(exchange, e);
+        } catch (RuntimeException e) {
+            LOG.error("request {} failed", path, e);
+            status = error(exchange, new ApiError(500, "internal_error", "the request failed inside the service"));
+        } finally {
+            exchange.close();
+        }
+        if (route.equals("recommendations")) {
+            metrics.observeQuerySeconds((System.nanoTime() - started) / 1e9);
+        }
+        metrics.increment("matchstream_http_requests_total", "HTTP requests by endpoint and status.",
+                "route=\"" + route + "\",status=\"" + status + "\"");
+    }
+
+    private int recommendations(HttpExchange exchange, String userId) throws ApiError {
+        Authenticator.Caller caller = users.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (!caller.admin() && !caller.subject().equals(userId)) {
+            throw new ApiError(403, "forbidden", "a token for " + caller.subject() + " reads only its own recommendations");
+        }
+        long wait = rateLimiter.acquire(caller.subject());
+        if (wait > 0) {
+            exchange.getResponseHeaders().set("Retry-After", Long.toString((wait + 999) / 1000));
+            throw new ApiError(429, "rate_limited", "more than " + config.rateLimitPerMinute() + " requests in a minute; retry after "
+                    + ((wait + 999) / 1000) + " s");
+        }
+        Map<String, String> params = query(exchange);
+        int limit = intParam(params, "limit", DEFAULT_LIMIT);
+        if (limit < 1 || limit > config.maxLimit()) {
+            throw new ApiError(400, "bad_limit", "limit must lie in 1.." + config.maxLimit());
+        }
+        long asOf = longParam(params, "asOf", System.currentTimeMillis());
+        RecommendationService.Answer answer = recommendations.recommend(userId, limit, asOf);
+        ObjectNode body = JSON.createObjectNode();
+        body.put("userId", answer.userId());
+        body.put("modelVersion", answer.modelVersion());
+        body.put("limit", limit);
+        body.put("asOf", asOf);
+        body.put("partial", answer.partial());
+        ArrayNode list = body.putArray("recommendations");
+        for (Recommendation r : answer.recommendations()) {
+            ObjectNode item = list.addObject();
+            item.put("userId", r.userId());
+            item.put("score", r.score());
+            ObjectNode parts = item.putObject("breakdown");
+            parts.put("relevance", r.relevance());
+            parts.put("similarity", r.similarity());
+            parts.put("reciprocal", r.reciprocal());
+            parts.put("recency", r.recency());
+            parts.put("diversityPenalty", r.diversityPenalty());
+        }
+        return sendJson(exchange, 200, body);
+    }
+
+    private int peerQuery(HttpExchange exchange, String userId) {
+        requirePeer(exchange);
+        Map<String, String> params = query(exchange);
+        int k = intParam(params, "k", DEFAULT_LIMIT);
+        long asOf = longParam(params, "asOf", System.currentTimeMillis());
+        return shard.queryFor(userId, k, asOf)
+                .map(q -> sendJson(exchange, 200, JSON.valueToTree(q)))
+                .orElseThrow(() -> new ApiError(404, "unknown_user", "user " + userId + " is not on this shard"));
+    }
+
+    private int peerSearch(HttpExchange exchange) {
+        requirePeer(exchange);
+        RecommendationQuery q;
+        try (InputStream in = exchange.getRequestBody()) {
+            q = JSON.readValue(in, RecommendationQuery.class);
+        } catch (IOException e) {
+            throw new ApiError(400, "bad_query", "the body is not a RecommendationQuery: " + e.getMessage());
+        }
+        List<Candidate> candidates = shard.search(q);
+        return sendJson(exchange, 200, JSON.valueToTree(candidates));
+    }
+
+    private void requirePeer(HttpExchange exchange) {
+        Authenticator.Caller caller = peers.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (!caller.has("peer")) {
+            throw new ApiError(403, "forbidden", "internal endpoints answer other instances only");
+        }
+    }
+
+    private static void requireMethod(HttpExchange exchange, String method) {
+        if (!exchange.getRequestMethod().equals(method)) {
+            exchange.getResponseHeaders().set("Allow", method);
+            throw new ApiError(405, "method_not_allowed", "use " + method);
+        }
+    }
+
+    private static Map<String, String> query(HttpExchange exchange) {
+        Map<String, String> out = new HashMap<>();
+        String raw = exchange.getRequestURI().getRawQuery();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    out.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int intParam(Map<String, String> params, String name, int fallback) {
+        return (int) longParam(params, name, fallback);
+    }
+
+    private static long longParam(Map<String, String> params, String name, long fallback) {
+        String v = params.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, "bad_parameter", name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    private static int error(HttpExchange exchange, ApiError e) {
+        if (e.status() == 401) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer error=\"" + ("missing_token".equals(e.code()) ? "invalid_request" : "invalid_token") + "\"");
+        }
+        return sendJson(exchange, e.status(), JSON.createObjectNode().put("error", e.code()).put("message", e.getMessage()));
+    }
+
+    private static int sendJson(HttpExchange exchange, int status, Object body) {
+        try {
+            return send(exchange, status, "application/json", JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int send(HttpExchange exchange, int status, String contentType, byte[] body) {
+        try {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        } catch (IOException e) {
+            LOG.debug("client went away: {}", e.toString());
+        }
+        return status;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

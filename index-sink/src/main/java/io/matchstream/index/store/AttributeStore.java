@@ -1,0 +1,538 @@
+package io.matchstream.index.store;
+
+import io.matchstream.events.Gender;
+import io.matchstream.events.ProfileAttributes;
+import io.matchstream.index.RecommendationQuery;
+import io.matchstream.index.vector.VectorIndex.IdFilter;
+import io.matchstream.schemas.wire.TrustedEvents;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The shard's durable state in RocksDB: user id <-> dense id, the latest attributes (Avro single-object
+ * encoding), embedding and preference vectors ({@link StoredVectors}) of each user, activity times, swipes, blocks, matches and deletions. Filters run on a
+ * columnar mirror of the attributes on the heap (rebuilt from RocksDB on open) with one bitmap per gender
+ * and a gender x age histogram for selectivity estimates.
+ *
+ * <p>Not thread-safe: the shard's read-write lock guards it. The write-ahead log is off on purpose: after a
+ * crash the live database is thrown away and the last snapshot (a RocksDB checkpoint) is replayed from its
+ * Kafka offsets, so the log would only cost time.
+ */
+public final class AttributeStore implements AutoCloseable {
+    static {
+        RocksDB.loadLibrary();
+        TrustedEvents.install();
+    }
+
+    public static final int MAX_AGE = 130;
+    private static final int GENDERS = Gender.values().length;
+
+    // Key prefixes of the one column family; parts of a key are separated by \0 (user ids never hold it).
+    private static final byte DENSE_ID = 'i';
+    private static final byte NEXT_ID = 'n';
+    private static final byte PROFILE = 'p';
+    private static final byte PARTITION = 'q';
+    private static final byte EMBEDDING = 'e';
+    private static final byte PREFERENCE = 'r';
+    private static final byte ACTIVITY = 'a';
+    private static final byte SWIPED = 's';
+    private static final byte BLOCKED_BY = 'b';
+    private static final byte MATCHED = 'm';
+    private static final byte DELETED = 'd';
+
+    private final Options options;
+    private final WriteOptions writeOptions;
+    private final RocksDB db;
+
+    private final Map<String, Long> denseOf = new HashMap<>();
+    private final List<String> userOf = new ArrayList<>();
+    private long nextId;
+
+    // The columnar mirror, indexed by dense id.
+    private boolean[] present = new boolean[0];
+    private byte[] gender = new byte[0];
+    private byte[] seekingMask = new byte[0];
+    private short[] age = new short[0];
+    private short[] minAge = new short[0];
+    private short[] maxAge = new short[0];
+    private double[] lat = new double[0];
+    private double[] lon = new double[0];
+    private int[] partition = new int[0];
+    private long[] lastActive = new long[0];
+    /** Which model version's index holds the user's vector (position in {@link #versions}), -1: none. */
+    private int[] embeddingVersion = new int[0];
+    private final List<String> versions = new ArrayList<>();
+    private long[][] genderBits = new long[GENDERS][0];
+    private final long[][] ageCounts = new long[GENDERS][MAX_AGE + 1];
+    private long profiles;
+
+    private AttributeStore(Path dir) {
+        try {
+            options = new Options().setCreateIfMissing(true);
+            writeOptions = new WriteOptions().setDisableWAL(true);
+            db = RocksDB.open(options, dir.toString());
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("cannot open the attribute store in " + dir + ": " + e.getMessage(), e);
+        }
+        loadMirror();
+    }
+
+    /** Opens (or creates) the store in {@code dir}. */
+    public static AttributeStore open(Path dir) {
+        return new AttributeStore(dir);
+    }
+
+    private void loadMirror() {
+        byte[] next = get(key(NEXT_ID));
+        nextId = next == null ? 0 : ByteBuffer.wrap(next).getLong();
+        ensureCapacity(nextId);
+        for (int i = 0; i < nextId; i++) {
+            userOf.add(null);
+        }
+        scan(key(DENSE_ID), (k, v) -> {
+            String user = lastPart(k);
+            long id = ByteBuffer.wrap(v).getLong();
+            denseOf.put(user, id);
+            userOf.set((int) id, user);
+        });
+        scan(key(ACTIVITY), (k, v) -> lastActive[(int) (long) denseOf.get(lastPart(k))] = ByteBuffer.wrap(v).getLong());
+        scan(key(EMBEDDING), (k, v) -> embeddingVersion[(int) (long) denseOf.get(lastPart(k))] = versionIndex(StoredVectors.modelVersionOf(v)));
+        scan(key(PROFILE), (k, v) -> {
+            String user = lastPart(k);
+            byte[] p = get(key(PARTITION, user));
+            mirror(denseOf.get(user), decode(v, ProfileAttributes.getDecoder()), p == null ? -1 : ByteBuffer.wrap(p).getInt());
+        });
+    }
+
+    // ---- ids ----
+
+    /** The user's dense id, assigned on first sight; ids are never reused. */
+    public long denseId(String userId) {
+        Long id = denseOf.get(userId);
+        if (id != null) {
+            return id;
+        }
+        long assigned = nextId++;
+        denseOf.put(userId, assigned);
+        userOf.add(userId);
+        ensureCapacity(nextId);
+        put(key(DENSE_ID, userId), longBytes(assigned));
+        put(key(NEXT_ID), longBytes(nextId));
+        return assigned;
+    }
+
+    public Long existingDenseId(String userId) {
+        return denseOf.get(userId);
+    }
+
+    public String userId(long denseId) {
+        return denseId < userOf.size() ? userOf.get((int) denseId) : null;
+    }
+
+    /** One past the largest dense id handed out. */
+    public long idBound() {
+        return nextId;
+    }
+
+    // ---- per-user records ----
+
+    public void putProfile(ProfileAttributes attributes, int kafkaPartition) {
+        String user = attributes.getUserId();
+        long id = denseId(user);
+        if (present[(int) id]) {
+            unmirror(id);
+        }
+        put(key(PROFILE, user), encode(attributes::toByteBuffer));
+        put(key(PARTITION, user), ByteBuffer.allocate(4).putInt(kafkaPartition).array());
+        mirror(id, attributes, kafkaPartition);
+    }
+
+    public ProfileAttributes profile(String userId) {
+        byte[] v = get(key(PROFILE, userId));
+        return v == null ? null : decode(v, ProfileAttributes.getDecoder());
+    }
+
+    /** The user's photo embedding (unit length) and its model version. */
+    public void putEmbedding(String userId, StoredVectors embedding) {
+        embeddingVersion[(int) denseId(userId)] = versionIndex(embedding.modelVersion());
+        put(key(EMBEDDING, userId), embedding.encode());
+    }
+
+    private int versionIndex(String modelVersion) {
+        int i = versions.indexOf(modelVersion);
+        if (i < 0) {
+            versions.add(modelVersion);
+            i = versions.size() - 1;
+        }
+        return i;
+    }
+
+    public StoredVectors embedding(String userId) {
+        byte[] v = get(key(EMBEDDING, userId));
+        return v == null ? null : StoredVectors.decode(v);
+    }
+
+    /** The user's latest preference update: blended vector, preference vector (or null), version. */
+    public void putPreference(String userId, StoredVectors preference) {
+        put(key(PREFERENCE, userId), preference.encode());
+    }
+
+    public StoredVectors preference(String userId) {
+        byte[] v = get(key(PREFERENCE, userId));
+        return v == null ? null : StoredVectors.decode(v);
+    }
+
+    /** Records activity at {@code timestampMillis}; activity only moves forward. */
+    public void touch(String userId, long timestampMillis) {
+        int id = (int) denseId(userId);
+        if (timestampMillis > lastActive[id]) {
+            lastActive[id] = timestampMillis;
+            put(key(ACTIVITY, userId), longBytes(timestampMillis));
+        }
+    }
+
+    /** The Kafka partition the user's profile came from, or -1 without a profile. */
+    public int partitionOf(String userId) {
+        Long id = denseOf.get(userId);
+        return id == null || !present[(int) (long) id] ? -1 : partition[(int) (long) id];
+    }
+
+    public long lastActive(long denseId) {
+        return denseId < lastActive.length ? lastActive[(int) denseId] : 0;
+    }
+
+    /** A swipe of {@code swiper} on {@code target}; a block is also kept from the target's side. */
+    public void putSwipe(String swiper, String target, boolean block, long atMillis) {
+        put(key(SWIPED, swiper, target), ByteBuffer.allocate(9).put((byte) (block ? 1 : 0)).putLong(atMillis).array());
+        if (block) {
+            put(key(BLOCKED_BY, target, swiper), new byte[0]);
+        }
+    }
+
+    /** Everyone {@code userId} swiped on (any action, blocks included). */
+    public Set<String> swipedBy(String userId) {
+        return lastParts(key(SWIPED, userId, ""));
+    }
+
+    /** Users of this store who blocked {@code userId}. */
+    public Set<String> blockersOf(String userId) {
+        return lastParts(key(BLOCKED_BY, userId, ""));
+    }
+
+    /** A match (or unmatch: either way the pair has met) between two users, kept from both sides. */
+    public void putMatch(String userA, String userB) {
+        put(key(MATCHED, userA, userB), new byte[0]);
+        put(key(MATCHED, userB, userA), new byte[0]);
+    }
+
+    public Set<String> matchesOf(String userId) {
+        return lastParts(key(MATCHED, userId, ""));
+    }
+
+    public void markDeleted(String userId, long atMillis) {
+        put(key(DELETED, userId), longBytes(atMillis));
+    }
+
+    /** When the user was last deleted, or -1 if never (newer records than that may have brought them back). */
+    public long deletedAt(String userId) {
+        byte[] v = get(key(DELETED, userId));
+        return v == null ? -1 : ByteBuffer.wrap(v).getLong();
+    }
+
+    /**
+     * Forgets what the user did or published up to {@code atMillis} (their deletion): attributes, vectors
+     * and swipes with a later timestamp stay, so the result does not depend on whether the deletion or the
+     * later record was read first (they come from different topics). The dense id stays assigned.
+     */
+    public void forget(String userId, long atMillis) {
+        Long id = denseOf.get(userId);
+        ProfileAttributes profile = profile(userId);
+        if (profile != null && profile.getUpdatedAt().toEpochMilli() <= atMillis) {
+            if (id != null && present[(int) (long) id]) {
+                unmirror(id);
+            }
+            delete(key(PROFILE, userId));
+            delete(key(PARTITION, userId));
+        }
+        StoredVectors embedding = embedding(userId);
+        if (embedding != null && embedding.timestamp() <= atMillis) {
+            embeddingVersion[(int) (long) id] = -1;
+            delete(key(EMBEDDING, userId));
+        }
+        StoredVectors preference = preference(userId);
+        if (preference != null && preference.timestamp() <= atMillis) {
+            delete(key(PREFERENCE, userId));
+        }
+        scan(key(SWIPED, userId, ""), (k, v) -> {
+            if (v.length < 9 || ByteBuffer.wrap(v, 1, 8).getLong() <= atMillis) {
+                String target = lastPart(k);
+                delete(key(SWIPED, userId, target));
+                delete(key(BLOCKED_BY, target, userId));
+            }
+        });
+    }
+
+    // ---- filters ----
+
+    public long profileCount() {
+        return profiles;
+    }
+
+    /**
+     * Profiles the query's gender and age filters admit, estimated from the gender x age histogram
+     * (both sides' gender and the user's age range; distance and the candidate's own ranges are not counted,
+     * so this is an upper bound a planner can use to pick exact scan or index search).
+     */
+    public long estimateAdmitted(RecommendationQuery q) {
+        long n = 0;
+        for (int g = 0; g < GENDERS; g++) {
+            if ((q.seekingMask() & (1 << g)) == 0) {
+                continue;
+            }
+            for (int a = Math.max(0, q.minAge()); a <= Math.min(MAX_AGE, q.maxAge()); a++) {
+                n += ageCounts[g][a];
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The exact set of candidates for {@code q}: profiles in an owned partition with a vector of the query's
+     * model version that pass both sides' gender and age filters and the user's radius, minus
+     * {@code excluded} dense ids. Its count is therefore exactly what the index can return, which is what
+     * a planner choosing between an exact scan and an index search needs.
+     */
+    public IdFilter admitted(RecommendationQuery q, IntPredicate ownedPartition, Set<Long> excluded) {
+        int words = (int) ((nextId + 63) >>> 6);
+        long[] bits = new long[words];
+        int version = versions.indexOf(q.modelVersion());
+        if (version < 0) {
+            return new IdFilter(bits, 0);
+        }
+        for (int g = 0; g < GENDERS; g++) {
+            if ((q.seekingMask() & (1 << g)) != 0) {
+                long[] gb = genderBits[g];
+                for (int w = 0; w < Math.min(words, gb.length); w++) {
+                    bits[w] |= gb[w];
+                }
+            }
+        }
+        long count = 0;
+        for (int w = 0; w < words; w++) {
+            long word = bits[w];
+            while (word != 0) {
+                int bit = Long.numberOfTrailingZeros(word);
+                word &= word - 1;
+                int id = (w << 6) + bit;
+                boolean ok = embeddingVersion[id] == version
+                        && (seekingMask[id] & (1 << q.gender())) != 0
+                        && age[id] >= q.minAge() && age[id] <= q.maxAge()
+                        && q.age() >= minAge[id] && q.age() <= maxAge[id]
+                        && ownedPartition.test(partition[id])
+                        && !excluded.contains((long) id)
+                        && haversineKm(q.lat(), q.lon(), lat[id], lon[id]) <= q.maxDistanceKm();
+                if (ok) {
+                    count++;
+                } else {
+                    bits[w] &= ~(1L << bit);
+                }
+            }
+        }
+        return new IdFilter(bits, count);
+    }
+
+    /** Great-circle distance on a 6,371 km sphere. */
+    public static double haversineKm(double lat1, double lon1, double lat2, double lon2) {
+        double dLat = Math.toRadians(lat2 - lat1);
+        double dLon = Math.toRadians(lon2 - lon1);
+        double a = Math.sin(dLat / 2) * Math.sin(dLat / 2)
+                + Math.cos(Math.toRadians(lat1)) * Math.cos(Math.toRadians(lat2)) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+        return 2 * 6371.0 * Math.asin(Math.min(1, Math.sqrt(a)));
+    }
+
+    public static int seekingMask(List<Gender> seeking) {
+        int mask = 0;
+        for (Gender g : seeking) {
+            mask |= 1 << g.ordinal();
+        }
+        return mask;
+    }
+
+    private void mirror(long denseId, ProfileAttributes a, int kafkaPartition) {
+        int id = (int) denseId;
+        int g = a.getGender().ordinal();
+        present[id] = true;
+        gender[id] = (byte) g;
+        seekingMask[id] = (byte) seekingMask(a.getSeeking());
+        age[id] = (short) a.getAge();
+        minAge[id] = (short) a.getMinAge();
+        maxAge[id] = (short) a.getMaxAge();
+        lat[id] = a.getLat();
+        lon[id] = a.getLon();
+        partition[id] = kafkaPartition;
+        genderBits[g][id >>> 6] |= 1L << id;
+        ageCounts[g][clampAge(a.getAge())]++;
+        profiles++;
+    }
+
+    private void unmirror(long denseId) {
+        int id = (int) denseId;
+        int g = gender[id];
+        present[id] = false;
+        genderBits[g][id >>> 6] &= ~(1L << id);
+        ageCounts[g][clampAge(age[id])]--;
+        profiles--;
+    }
+
+    private static int clampAge(int a) {
+        return Math.max(0, Math.min(MAX_AGE, a));
+    }
+
+    private void ensureCapacity(long n) {
+        if (n <= present.length) {
+            return;
+        }
+        int cap = (int) Math.max(n, Math.max(1024, present.length * 2L));
+        present = Arrays.copyOf(present, cap);
+        gender = Arrays.copyOf(gender, cap);
+        seekingMask = Arrays.copyOf(seekingMask, cap);
+        age = Arrays.copyOf(age, cap);
+        minAge = Arrays.copyOf(minAge, cap);
+        maxAge = Arrays.copyOf(maxAge, cap);
+        lat = Arrays.copyOf(lat, cap);
+        lon = Arrays.copyOf(lon, cap);
+        partition = Arrays.copyOf(partition, cap);
+        lastActive = Arrays.copyOf(lastActive, cap);
+        int old = embeddingVersion.length;
+        embeddingVersion = Arrays.copyOf(embeddingVersion, cap);
+        Arrays.fill(embeddingVersion, old, cap, -1);
+        for (int g = 0; g < GENDERS; g++) {
+            genderBits[g] = Arrays.copyOf(genderBits[g], (cap + 63) >>> 6);
+        }
+    }
+
+    // ---- snapshots ----
+
+    /** Writes a consistent copy of the database to {@code target} (which must not exist yet). */
+    public void checkpoint(Path target) {
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true); Checkpoint checkpoint = Checkpoint.create(db)) {
+            db.flush(flush); // the log is off: only flushed data reaches the checkpoint
+            checkpoint.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new UncheckedIOException(new IOException("RocksDB checkpoint to " + target + " failed: " + e.getMessage(), e));
+        }
+    }
+
+    @Override
+    public void close() {
+        db.close();
+        writeOptions.close();
+        options.close();
+    }
+
+    // ---- RocksDB plumbing ----
+
+    private static byte[] key(byte prefix, String... parts) {
+        StringBuilder sb = new StringBuilder();
+        sb.append((char) prefix);
+        for (String p : parts) {
+            sb.append('\0').append(p);
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String lastPart(byte[] key) {
+        String s = new String(key, StandardCharsets.UTF_8);
+        return s.substring(s.lastIndexOf('\0') + 1);
+    }
+
+    private Set<String> lastParts(byte[] prefix) {
+        Set<String> out = new LinkedHashSet<>();
+        scan(prefix, (k, v) -> out.add(lastPart(k)));
+        return out;
+    }
+
+    private void scan(byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> visitor) {
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                visitor.accept(it.key(), it.value());
+            }
+        }
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private byte[] get(byte[] key) {
+        try {
+            return db.get(key);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("attribute store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void put(byte[] key, byte[] value) {
+        try {
+            db.put(writeOptions, key, value);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("attribute store write failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void delete(byte[] key) {
+        try {
+            db.delete(writeOptions, key);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("attribute store delete failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] longBytes(long v) {
+        return ByteBuffer.allocate(8).putLong(v).array();
+    }
+
+    /** Avro single-object encoding: the stored bytes carry their schema's fingerprint. */
+    private static byte[] encode(Encodable record) {
+        try {
+            ByteBuffer buffer = record.toByteBuffer();
+            byte[] out = new byte[buffer.remaining()];
+            buffer.get(out);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Encodable {
+        ByteBuffer toByteBuffer() throws IOException;
+    }
+
+    private static <T> T decode(byte[] bytes, BinaryMessageDecoder<T> decoder) {
+        try {
+            return decoder.decode(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot decode a stored record: " + e.getMessage(), e);
+        }
+    }
+}

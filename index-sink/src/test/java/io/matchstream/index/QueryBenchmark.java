@@ -1,0 +1,136 @@
+package io.matchstream.index;
+
+import io.matchstream.events.Gender;
+import io.matchstream.events.ProfileAttributes;
+import io.matchstream.events.SwipeAction;
+import io.matchstream.index.http.QueryServer;
+import io.matchstream.index.http.Tokens;
+import io.matchstream.index.store.AttributeStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Recommendation latency on synthetic profiles (clustered 512-d faces, random genders, ages, ranges and
+ * places in a 1 x 1 degree region, 30 swipes per asking user): the shard's search plus re-rank in-process
+ * (baseline) against the same query through HTTP with JWT, rate limit and JSON, single-threaded.
+ * Not a test: run it and read the table.
+ *
+ * <pre>
+ * mvn -q -pl index-sink -am test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
+ * java -cp index-sink/target/test-classes:index-sink/target/classes:$(cat index-sink/cp.txt) \
+ *     io.matchstream.index.QueryBenchmark [profiles 20000] [queries 2000] [index-type exact]
+ * </pre>
+ */
+public final class QueryBenchmark {
+    public static void main(String[] args) throws Exception {
+        int profiles = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int queries = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
+        String indexType = args.length > 2 ? args[2] : "exact";
+        int dim = 512;
+        Random random = new Random(42);
+        Path dir = Files.createTempDirectory("query-benchmark");
+        IndexServiceConfig config = IndexServiceConfig.defaultsConfig().with(Map.of("http-port", "0", "index-type", indexType,
+                "rate-limit-per-minute", "1000000", "http-threads", "2"));
+        long buildStart = System.nanoTime();
+        float[][] centres = new float[64][];
+        for (int c = 0; c < centres.length; c++) {
+            centres[c] = Events.random(random, dim);
+        }
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        try (Shard shard = new Shard(AttributeStore.open(dir.resolve("db")), Map.of(), IndexFactory.forType(indexType), config.weights())) {
+            for (int i = 0; i < profiles; i++) {
+                String user = "u" + i;
+                Gender g = random.nextInt(20) < 9 ? Gender.F : random.nextInt(11) < 10 ? Gender.M : Gender.X;
+                List<Gender> seeking = random.nextInt(10) == 0 ? List.of(Gender.F, Gender.M, Gender.X)
+                        : List.of(g == Gender.F ? Gender.M : Gender.F);
+                int age = 18 + random.nextInt(43);
+                ProfileAttributes p = new ProfileAttributes(user, g, seeking, age, 48 + random.nextDouble(), 2 + random.nextDouble(),
+                        Math.max(18, age - 3 - random.nextInt(8)), age + 3 + random.nextInt(8), 10.0 + random.nextInt(90),
+                        t0.plusSeconds(random.nextInt(86_400 * 7)));
+                shard.applyAttributes(user, p, 0, p.getUpdatedAt().toEpochMilli());
+                float[] v = centres[random.nextInt(centres.length)].clone();
+                float[] noise = Events.random(random, dim);
+                for (int d = 0; d < dim; d++) {
+                    v[d] += 0.6f * noise[d];
+                }
+                shard.applyEmbedding(Events.embedding(user, "v1", Events.unit(v), t0));
+            }
+            String[] askers = new String[200];
+            for (int a = 0; a < askers.length; a++) {
+                askers[a] = "u" + random.nextInt(profiles);
+                for (int s = 0; s < 30; s++) {
+                    shard.applySwipe(Events.swipe(askers[a], "u" + random.nextInt(profiles), SwipeAction.values()[random.nextInt(4)], t0));
+                }
+            }
+            double buildSeconds = (System.nanoTime() - buildStart) / 1e9;
+            long asOf = t0.plusSeconds(86_400 * 7).toEpochMilli();
+            RecommendationService service = new RecommendationService(config, shard);
+            long[] inProcess = new long[queries];
+            long admitted = 0;
+            for (int q = -200; q < queries; q++) {
+                String user = askers[Math.floorMod(q, askers.length)];
+                long start = System.nanoTime();
+                service.recommend(user, 10, asOf);
+                if (q >= 0) {
+                    inProcess[q] = System.nanoTime() - start;
+                    admitted += shard.estimateAdmitted(shard.queryFor(user, 10, asOf).orElseThrow());
+                }
+            }
+            QueryServer server = new QueryServer(config, shard, service, new Metrics(), new QueryServer.SinkStatus() {
+                @Override
+                public boolean healthy() {
+                    return true;
+                }
+
+                @Override
+                public boolean caughtUp() {
+                    return true;
+                }
+
+                @Override
+                public Map<String, Object> details() {
+                    return Map.of();
+                }
+            }, Clock.systemUTC()).start();
+            HttpClient http = HttpClient.newHttpClient();
+            String token = Tokens.hs256(config.jwtHs256Secret(), config.jwtIssuer(), "bench", "admin", Duration.ofHours(1));
+            long[] overHttp = new long[queries];
+            for (int q = -200; q < queries; q++) {
+                String user = askers[Math.floorMod(q, askers.length)];
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/v1/users/" + user
+                        + "/recommendations?limit=10&asOf=" + asOf)).header("Authorization", "Bearer " + token).build();
+                long start = System.nanoTime();
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException(r.body());
+                }
+                if (q >= 0) {
+                    overHttp[q] = System.nanoTime() - start;
+                }
+            }
+            server.close();
+            System.out.printf("%d profiles x %d-d (%s), built in %.1f s; %d queries of 10, mean estimated admitted %.0f (%.2f%%)%n",
+                    profiles, dim, indexType, buildSeconds, queries, admitted / (double) queries, 100.0 * admitted / queries / profiles);
+            System.out.printf("%-44s %10s %10s%n", "path", "p50 ms", "p99 ms");
+            row("in-process search + re-rank (baseline)", inProcess);
+            row("HTTP: JWT, rate limit, search, re-rank, JSON", overHttp);
+        }
+    }
+
+    private static void row(String name, long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        System.out.printf("%-44s %10.3f %10.3f%n", name, sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6);
+    }
+}

@@ -1,0 +1,239 @@
+package io.matchstream.index;
+
+import static io.matchstream.index.Events.T0;
+import static io.matchstream.index.Events.embedding;
+import static io.matchstream.index.Events.profile;
+import static io.matchstream.index.Events.straight;
+import static io.matchstream.index.Events.unit;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matchstream.events.Gender;
+import io.matchstream.events.SwipeAction;
+import io.matchstream.index.store.AttributeStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shard on a real RocksDB store: upserts, deletes, exclusions and both sides' filters. */
+class ShardTest {
+    static final RerankWeights WEIGHTS = new RerankWeights(1, 0.5, 0.2, Duration.ofHours(72), 1.0);
+    static final String V1 = "v1";
+
+    @TempDir
+    Path dir;
+    Shard shard;
+
+    @BeforeEach
+    void open() {
+        shard = new Shard(AttributeStore.open(dir.resolve("db")), Map.of(), IndexFactory.forType("exact"), WEIGHTS);
+    }
+
+    @AfterEach
+    void close() {
+        shard.close();
+    }
+
+    /** Adds a user with a profile and an embedding. */
+    void user(io.matchstream.events.ProfileAttributes p, float... v) {
+        shard.applyAttributes(p.getUserId(), p, 0, T0.toEpochMilli());
+        shard.applyEmbedding(embedding(p.getUserId(), V1, unit(v), T0));
+    }
+
+    List<String> ids(String user, int k) {
+        return shard.search(shard.queryFor(user, k, T0.toEpochMilli()).orElseThrow()).stream().map(Candidate::userId).toList();
+    }
+
+    @Test
+    void bestMatchesComeFirstAndAnUpsertMovesACandidate() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0.1f, 0);
+        user(straight("carl", Gender.M, 0), 0, 1, 0);
+        user(straight("dan", Gender.M, 0), 1, 0.5f, 0);
+        assertThat(ids("alice", 3)).containsExactly("bob", "dan", "carl");
+
+        shard.applyEmbedding(embedding("carl", V1, unit(1, 0, 0), T0.plusSeconds(1)));
+        assertThat(ids("alice", 3)).containsExactly("carl", "bob", "dan");
+        assertThat(shard.indexSizes()).containsEntry(V1, 4L);
+    }
+
+    @Test
+    void aDeletedProfileDisappearsAndAStaleRecordDoesNotBringItBack() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0, 0);
+        user(straight("carl", Gender.M, 0), 0, 1, 0);
+        shard.applyDeletion("bob", T0.plusSeconds(10).toEpochMilli());
+        assertThat(ids("alice", 3)).containsExactly("carl");
+        assertThat(shard.indexSizes()).containsEntry(V1, 2L);
+
+        // Written before the deletion, read after it: ignored.
+        shard.applyEmbedding(embedding("bob", V1, unit(1, 0, 0), T0.plusSeconds(5)));
+        shard.applyAttributes("bob", straight("bob", Gender.M, 0), 0, T0.toEpochMilli());
+        assertThat(ids("alice", 3)).containsExactly("carl");
+
+        // A tombstone on profile-attributes deletes too.
+        shard.applyAttributes("carl", null, 0, T0.plusSeconds(20).toEpochMilli());
+        assertThat(ids("alice", 3)).isEmpty();
+        assertThat(shard.queryFor("carl", 3, 0)).isEmpty();
+    }
+
+    @Test
+    void aDeletionAndTheUsersLaterRecordsGiveOneStateInEitherOrder() {
+        // bob is deleted at +100 s and comes back at +150 s (new profile and photo); his old swipe and photo are
+        // from before. The deletion and the other records travel on different topics: either may be read first.
+        long deletion = T0.plusSeconds(100).toEpochMilli();
+        var comeback = profile("bob", Gender.M, List.of(Gender.F), 40, 0, 0, 18, 99, 50, T0.plusSeconds(150));
+        List<Runnable> before = List.of(
+                () -> shard.applyAttributes("bob", straight("bob", Gender.M, 0), 0, T0.toEpochMilli()),
+                () -> shard.applyEmbedding(embedding("bob", V1, unit(0, 1, 0), T0)),
+                () -> shard.applySwipe(Events.swipe("bob", "alice", SwipeAction.PASS, T0)));
+        List<Runnable> after = List.of(
+                () -> shard.applyAttributes("bob", comeback, 0, T0.plusSeconds(150).toEpochMilli()),
+                () -> shard.applyEmbedding(embedding("bob", V1, unit(1, 0, 0), T0.plusSeconds(150))));
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        before.forEach(Runnable::run);
+        after.forEach(Runnable::run);
+        shard.applyDeletion("bob", deletion); // read last
+        List<Candidate> deletionLast = shard.search(shard.queryFor("alice", 5, 0).orElseThrow());
+        RecommendationQuery bobLast = shard.queryFor("bob", 5, 0).orElseThrow();
+
+        Shard other = new Shard(AttributeStore.open(dir.resolve("other")), Map.of(), IndexFactory.forType("exact"), WEIGHTS);
+        try (other) {
+            Shard mine = shard;
+            shard = other;
+            user(straight("alice", Gender.F, 0), 1, 0, 0);
+            before.forEach(Runnable::run);
+            shard.applyDeletion("bob", deletion); // read between
+            after.forEach(Runnable::run);
+            List<Candidate> deletionBetween = shard.search(shard.queryFor("alice", 5, 0).orElseThrow());
+            RecommendationQuery bobBetween = shard.queryFor("bob", 5, 0).orElseThrow();
+            shard = mine;
+
+            assertThat(deletionLast).extracting(Candidate::userId).containsExactly("bob");
+            assertThat(deletionLast.get(0).similarity()).isEqualTo(deletionBetween.get(0).similarity()).isEqualTo(1f);
+            assertThat(bobLast.age()).isEqualTo(bobBetween.age()).isEqualTo(40);
+            assertThat(bobLast.excluded()).isEqualTo(bobBetween.excluded()).containsExactly("bob"); // the old pass is gone
+        }
+    }
+
+    @Test
+    void swipedMatchedAndBlockingCandidatesAreExcludedYetKStillComeBack() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        for (int i = 0; i < 8; i++) {
+            user(straight("m" + i, Gender.M, 0), 1, i * 0.2f, 0); // m0 is the closest, m7 the farthest
+        }
+        shard.applySwipe(Events.swipe("alice", "m0", SwipeAction.PASS, T0));
+        shard.applySwipe(Events.swipe("alice", "m1", SwipeAction.LIKE, T0));
+        shard.applySwipe(Events.swipe("alice", "m2", SwipeAction.BLOCK, T0));
+        shard.applyMatch(Events.match("alice", "m3"));
+        shard.applySwipe(Events.swipe("m4", "alice", SwipeAction.BLOCK, T0)); // blocked by the candidate
+        shard.applySwipe(Events.swipe("m5", "alice", SwipeAction.PASS, T0)); // a pass by the candidate does not hide them
+        assertThat(ids("alice", 3)).containsExactly("m5", "m6", "m7");
+        assertThat(ids("alice", 10)).containsExactly("m5", "m6", "m7");
+        // The blocker does not see alice either (their own swipe).
+        assertThat(ids("m4", 10)).isEmpty();
+    }
+
+    @Test
+    void filtersHoldBothWays() {
+        user(profile("alice", Gender.F, List.of(Gender.M, Gender.X), 30, 0, 0, 25, 35, 50, T0), 1, 0, 0);
+        user(profile("ok", Gender.M, List.of(Gender.F), 30, 0.1, 0, 18, 99, 5, T0), 1, 0, 0);
+        user(profile("x-ok", Gender.X, List.of(Gender.F, Gender.M), 28, 0, 0.1, 25, 40, 50, T0), 1, 0, 0);
+        user(profile("wrong-gender", Gender.F, List.of(Gender.F), 30, 0, 0, 18, 99, 50, T0), 1, 0, 0);
+        user(profile("seeks-men", Gender.M, List.of(Gender.M), 30, 0, 0, 18, 99, 50, T0), 1, 0, 0);
+        user(profile("too-old", Gender.M, List.of(Gender.F), 36, 0, 0, 18, 99, 50, T0), 1, 0, 0);
+        user(profile("wants-older", Gender.M, List.of(Gender.F), 30, 0, 0, 31, 99, 50, T0), 1, 0, 0);
+        user(profile("wants-younger", Gender.M, List.of(Gender.F), 30, 0, 0, 18, 29, 50, T0), 1, 0, 0);
+        user(profile("far", Gender.M, List.of(Gender.F), 30, 0.5, 0, 18, 99, 500, T0), 1, 0, 0); // ~55 km away
+        assertThat(ids("alice", 10)).containsExactlyInAnyOrder("ok", "x-ok");
+        // "ok" is 11 km from alice and looks only 5 km around: alice's radius decides what she sees, his what he sees.
+        assertThat(ids("ok", 10)).isEmpty();
+        assertThat(ids("x-ok", 10)).containsExactly("alice");
+        assertThat(AttributeStore.haversineKm(0, 0, 0.5, 0)).isBetween(55.0, 56.0);
+    }
+
+    @Test
+    void theSelectivityEstimateCountsGenderAndAgeAndBoundsTheExactCount() {
+        user(profile("alice", Gender.F, List.of(Gender.M), 30, 0, 0, 25, 35, 50, T0), 1, 0, 0);
+        for (int i = 0; i < 10; i++) {
+            user(profile("m" + i, Gender.M, List.of(Gender.F), 22 + 2 * i, 0, i * 0.1, 18, 99, 50, T0), 1, 0, 0); // ages 22..40
+            user(profile("f" + i, Gender.F, List.of(Gender.M), 30, 0, 0, 18, 99, 50, T0), 1, 0, 0);
+        }
+        RecommendationQuery q = shard.queryFor("alice", 10, 0).orElseThrow();
+        // Men aged 25..35: 26, 28, 30, 32, 34. Distance (m5..m9 lie 55..100 km away) only the exact filter sees.
+        assertThat(shard.estimateAdmitted(q)).isEqualTo(5);
+        assertThat(ids("alice", 10)).containsExactlyInAnyOrder("m2", "m3", "m4");
+        assertThat(shard.admittedCount(q)).isEqualTo(3);
+        // The exact count drops with an exclusion and with a candidate whose vector is of another model version.
+        shard.applySwipe(Events.swipe("alice", "m2", SwipeAction.PASS, T0));
+        shard.applyEmbedding(embedding("m3", "v2", unit(1, 0, 0), T0.plusSeconds(1)));
+        assertThat(shard.admittedCount(shard.queryFor("alice", 10, 0).orElseThrow())).isEqualTo(1);
+    }
+
+    @Test
+    void modelVersionsNeverMix() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0, 0);
+        shard.applyAttributes("carl", straight("carl", Gender.M, 0), 0, T0.toEpochMilli());
+        shard.applyEmbedding(embedding("carl", "v2", unit(1, 0, 0), T0));
+        assertThat(ids("alice", 5)).containsExactly("bob");
+        assertThat(shard.queryFor("carl", 5, 0).orElseThrow().modelVersion()).isEqualTo("v2");
+        assertThat(ids("carl", 5)).isEmpty();
+        // bob moves to v2: he leaves the v1 index.
+        shard.applyEmbedding(embedding("bob", "v2", unit(1, 0, 0), T0.plusSeconds(1)));
+        assertThat(ids("alice", 5)).isEmpty();
+        assertThat(shard.indexSizes()).containsEntry(V1, 1L).containsEntry("v2", 2L);
+    }
+
+    @Test
+    void theBlendedPreferenceVectorIsTheQueryAndTheCandidatesPreferenceTheReciprocal() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0, 0);
+        user(straight("carl", Gender.M, 0), 0, 1, 0);
+        assertThat(ids("alice", 1)).containsExactly("bob");
+        shard.applyPreference(Events.preference("alice", V1, unit(0.1f, 1, 0), unit(0, 1, 0), 1, T0));
+        assertThat(ids("alice", 1)).containsExactly("carl");
+        // An older preference version is ignored.
+        shard.applyPreference(Events.preference("alice", V1, unit(1, 0, 0), null, 0, T0));
+        assertThat(ids("alice", 1)).containsExactly("carl");
+
+        shard.applyPreference(Events.preference("bob", V1, unit(1, 0, 0), unit(1, 0, 0), 1, T0));
+        Candidate bob = shard.search(shard.queryFor("alice", 2, 0).orElseThrow()).stream()
+                .filter(c -> c.userId().equals("bob")).findFirst().orElseThrow();
+        assertThat(bob.reciprocal()).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f)); // bob's taste vs alice's face
+    }
+
+    @Test
+    void aBadVectorIsRefusedNotFatal() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> shard.applyEmbedding(embedding("bob", V1, new float[] {0, 0, 0}, T0)))
+                .isInstanceOf(RefusedRecord.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> shard.applyEmbedding(embedding("bob", V1, new float[] {1, 0}, T0)))
+                .isInstanceOf(RefusedRecord.class).hasMessageContaining("dimensions");
+        assertThat(shard.indexSizes()).containsEntry(V1, 1L);
+    }
+
+    @Test
+    void aSnapshotRestoresTheSameAnswers() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        for (int i = 0; i < 20; i++) {
+            user(straight("m" + i, Gender.M, 0), 1, i * 0.1f, (i % 3) * 0.3f);
+        }
+        shard.applySwipe(Events.swipe("alice", "m0", SwipeAction.PASS, T0));
+        List<String> before = ids("alice", 10);
+        Snapshots snapshots = new Snapshots(dir.resolve("service"), 2);
+        snapshots.restore(IndexFactory.forType("exact"), WEIGHTS).shard().close();
+        snapshots.write(shard, Map.of(new org.apache.kafka.common.TopicPartition("swipes", 0), 42L), 1);
+        shard.applySwipe(Events.swipe("alice", "m1", SwipeAction.PASS, T0)); // after the snapshot: not in it
+        Snapshots.Restored restored = new Snapshots(dir.resolve("service"), 2).restore(IndexFactory.forType("exact"), WEIGHTS);
+        try (Shard copy = restored.shard()) {
+            assertThat(restored.offsets()).containsEntry(new org.apache.kafka.common.TopicPartition("swipes", 0), 42L);
+            assertThat(copy.search(copy.queryFor("alice", 10, T0.toEpochMilli()).orElseThrow()).stream().map(Candidate::userId).toList())
+                    .isEqualTo(before);
+        }
+    }
+}
