@@ -40,6 +40,8 @@ using idx_t = faiss::Index::idx_t;
 // Ids index a dense slot table (the attribute store hands out dense ids), so they must fit an int32 slot
 // table's range; a larger id is a caller bug reported as an exception, not a 16 GiB allocation.
 constexpr idx_t kMaxId = (idx_t(1) << 31) - 1;
+// PQ k-means of 256 centroids x 64 points each (set in new_ivf) needs no more.
+constexpr idx_t kCodecTrainingPoints = 256 * 64;
 constexpr uint64_t kMagic = 0x3153534941464d53ULL; // "SMFAISS1"
 
 struct VectorStore {
@@ -138,6 +140,7 @@ struct Handle {
     std::unique_ptr<Trained> trained;
     int64_t trained_size = 0;
     int64_t retrains = 0;
+    int64_t adds_since_training = 0;
     // drift: mean squared residual of the last complete window of adds since training
     int64_t window = 10000;
     double window_sum = 0;
@@ -196,6 +199,14 @@ std::unique_ptr<faiss::IndexIVF> new_ivf(int d, const std::string& factory) {
     index.release();
     std::unique_ptr<faiss::IndexIVF> out(ivf);
     out->set_direct_map_type(faiss::DirectMap::Hashtable); // id -> (list, offset): O(1) remove for upserts
+    if (auto* pq = dynamic_cast<faiss::IndexIVFPQ*>(out.get())) {
+        // The codes only shortlist candidates that the exact re-rank orders, so PQ training can be cheap:
+        // no polysemous training (only Hamming-threshold search uses it; the factory turns it on), and
+        // 64 points per centroid x 10 iterations instead of 256 x 25 (about 10x less; recall unchanged).
+        pq->do_polysemous_training = false;
+        pq->pq.cp.max_points_per_centroid = 64;
+        pq->pq.cp.niter = 10;
+    }
     return out;
 }
 
@@ -365,12 +376,12 @@ JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_freeJob(JNIEn
     delete reinterpret_cast<Job*>(job);
 }
 
-// stats: size, trained (0/1), trained_size, retrains, baseline residual, last window's mean residual
+// stats: size, trained (0/1), trained_size, retrains, baseline residual, last window's mean residual, adds since training
 JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_stats(JNIEnv* env, jclass, jlong jh, jdoubleArray out) {
     Handle* h = H(jh);
-    double v[6] = {(double)h->store.size(), h->trained ? 1.0 : 0.0, (double)h->trained_size, (double)h->retrains,
-                   h->trained ? h->trained->baseline_residual : NAN, h->last_window_mean};
-    env->SetDoubleArrayRegion(out, 0, 6, v);
+    double v[7] = {(double)h->store.size(), h->trained ? 1.0 : 0.0, (double)h->trained_size, (double)h->retrains,
+                   h->trained ? h->trained->baseline_residual : NAN, h->last_window_mean, (double)h->adds_since_training};
+    env->SetDoubleArrayRegion(out, 0, 7, v);
 }
 
 JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_upsert(JNIEnv* env, jclass, jlong jh, jlongArray jids, jfloatArray jvectors) {
@@ -389,6 +400,7 @@ JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_upsert(JNIEnv
         for (jsize i = 0; i < n; i++) h->store.put(ids[i], x.v.data() + (size_t)i * h->d);
         if (h->tracking) h->dirty.insert(ids.begin(), ids.end());
         if (h->trained) {
+            h->adds_since_training += n;
             h->trained->remove(ids);
             h->note_residuals(h->trained->add(n, x.v.data(), ids.data()), n);
         }
@@ -471,7 +483,12 @@ JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_trainJob(JNIE
         Job* job = reinterpret_cast<Job*>(jjob);
         faiss::IndexIVF* ivf = job->trained.ivf.get();
         idx_t ns = job->sample.size() / ivf->d;
-        ivf->train(ns, job->sample.data());
+        // IndexIVF::train, with the second stage (codec on residuals) on a prefix of the sample: the codec's
+        // own k-means caps its points anyway, and assigning all of them to compute residuals cost as much as
+        // the coarse k-means itself.
+        ivf->train_q1(ns, job->sample.data(), false, ivf->metric_type);
+        ivf->train_residual(std::min<idx_t>(ns, kCodecTrainingPoints), job->sample.data());
+        ivf->is_trained = true;
         job->trained.prepare_norms();
         std::vector<idx_t> assign(ns);
         std::vector<float> sim(ns);
@@ -524,6 +541,7 @@ JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_install(JNIEn
         h->window_sum = 0;
         h->window_n = 0;
         h->last_window_mean = NAN;
+        h->adds_since_training = 0;
         h->tracking = false;
         h->dirty.clear();
         return 0;
@@ -590,3 +608,8 @@ JNIEXPORT jlong JNICALL Java_io_matchstream_index_vector_FaissIndex_load(JNIEnv*
 }
 
 } // extern "C"
+
+extern "C" JNIEXPORT jstring JNICALL Java_io_matchstream_index_vector_FaissIndex_describeNative(JNIEnv* env, jclass, jlong jh) {
+    Handle* h = H(jh);
+    return env->NewStringUTF((h->factory + "/" + std::to_string(h->d)).c_str());
+}

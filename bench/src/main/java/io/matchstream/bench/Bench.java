@@ -8,7 +8,8 @@ public final class Bench {
     static final String USAGE = String.join("\n",
             "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]",
             "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]",
-            "       ./matchstream bench embed [--photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]");
+            "       ./matchstream bench embed [--photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
+            "       ./matchstream bench index [--vectors N (default 1000000)] [--queries N (default 200)] [--no-python] [--out DIR (default .matchstream/bench-index)]");
 
     private Bench() {}
 
@@ -49,6 +50,7 @@ public final class Bench {
                     }
                     EmbedBench.run(new EmbedBench.Options(photos, width, batches), System.out);
                 }
+                case "index" -> IndexBench.run(IndexBench.Options.parse(Arrays.copyOfRange(args, 1, args.length)), System.out);
                 default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
             }
         } catch (IllegalArgumentException e) {
