@@ -556,7 +556,8 @@ JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_abortTraining
 
 JNIEXPORT jlong JNICALL Java_io_matchstream_index_vector_FaissIndex_nativeBytes(JNIEnv*, jclass, jlong jh) {
     Handle* h = H(jh);
-    size_t bytes = h->store.data.capacity() * sizeof(float) + h->store.ids.capacity() * sizeof(idx_t) + h->store.slot_of.capacity() * sizeof(int32_t);
+    // sizes, not capacities: growth slack is never touched, so it is not resident
+    size_t bytes = h->store.data.size() * sizeof(float) + h->store.ids.size() * sizeof(idx_t) + h->store.slot_of.size() * sizeof(int32_t);
     if (h->trained) {
         faiss::IndexIVF* ivf = h->trained->ivf.get();
         for (size_t l = 0; l < ivf->nlist; l++) bytes += ivf->invlists->list_size(l) * (ivf->code_size + sizeof(idx_t));
