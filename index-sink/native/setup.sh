@@ -8,7 +8,7 @@
 # the script only compares hashes and exits (well under a second).
 #
 #   src/faiss-1.7.3/                  Debian's source tree (orig tarball checked against a pinned sha256)
-#   build-avx2/faiss/libfaiss_avx2.a  static Faiss, position-independent, AVX2 kernels
+#   build-1.7.3-2-avx2/faiss/libfaiss_avx2.a  static Faiss, position-independent, AVX2 kernels
 #   libmatchstream_faiss.so           JNI binding (faiss_jni.cpp) with Faiss linked in; needs only
 #                                     libopenblas/liblapack/libgomp at run time
 #   faiss_bench                       the benchmark's C++ baseline (faiss_bench.cpp), same Faiss build
@@ -25,7 +25,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${MATCHSTREAM_FAISS_DIR:-$HOME/.cache/matchstream/faiss}"
 SRC_PARENT="$CACHE/src"
 SRC="$SRC_PARENT/faiss-$FAISS_VERSION"
-BUILD="$CACHE/build-avx2"
+BUILD="$CACHE/build-$FAISS_DEBIAN_VERSION-avx2" # versioned: a new pinned source builds afresh
 LIB="$CACHE/libmatchstream_faiss.so"
 BENCH="$CACHE/faiss_bench"
 STAMP="$CACHE/.stamp"

@@ -102,7 +102,7 @@ final class IndexBench {
             builds.add(String.format("IVF100,PQ8          build %6.1f s  %,6d bytes/vector", t / 1e9, design.nativeBytes() / n));
             for (int s = 0; s < selectivities.size(); s++) {
                 Selectivity sel = selectivities.get(s);
-                rows.add(measure("IVF100,PQ8 (no refine)", sel, n, "index", queries, truth[s], q -> design.searchIndexed(q, K, sel.filter(), 16, 1)));
+                rows.add(measure("IVF100,PQ8 (no refine)", sel, n, "index, nprobe 16, x1", queries, truth[s], q -> design.searchIndexed(q, K, sel.filter(), 16, 1)));
             }
         }
 
@@ -118,8 +118,9 @@ final class IndexBench {
                 Selectivity sel = selectivities.get(s);
                 long admitted = sel.filter() == null ? n : sel.filter().admittedCount();
                 FilterAwareIndex.Plan plan = planned.plan(admitted, n);
-                plans.add(new int[] {plan == FilterAwareIndex.Plan.EXACT ? 0 : 1, planned.nprobe(admitted, n), defaults.refineFactor()});
-                rows.add(measure("default (Java)", sel, n, plan.name().toLowerCase(), queries, truth[s], q -> planned.search(q, K, sel.filter())));
+                plans.add(new int[] {plan == FilterAwareIndex.Plan.EXACT ? 0 : 1, planned.nprobe(admitted, n), planned.refine(admitted, n)});
+                String how = plan == FilterAwareIndex.Plan.EXACT ? "exact" : "index, nprobe " + planned.nprobe(admitted, n) + ", x" + planned.refine(admitted, n);
+                rows.add(measure("default (Java)", sel, n, how, queries, truth[s], q -> planned.search(q, K, sel.filter())));
             }
             long[] counts = planned.planCounts();
             out.printf("planner: %d exact, %d index, %d index-then-exact fallbacks%n", counts[0], counts[1], counts[2]);
@@ -267,7 +268,9 @@ final class IndexBench {
             String[] f = lines.get(s).split(" ");
             Selectivity sel = sels.get(s);
             rows.add(new Row("default (C++)", sel.name(), sel.filter() == null ? n : sel.filter().admittedCount(),
-                    plans.get(s)[0] == 0 ? "exact" : "index", recall / nq, Double.parseDouble(f[2]), Double.parseDouble(f[3])));
+                    plans.get(s)[0] == 0 ? "exact" : "index, nprobe " + plans.get(s)[1] + ", x" + plans.get(s)[2], recall / nq, Double.parseDouble(f[2]), Double.parseDouble(f[3])));
+            System.out.printf("  %-24s %5s recall@10 %.4f p50 %.3f ms p99 %.3f ms%n", "default (C++)", sel.name(), recall / nq,
+                    Double.parseDouble(f[2]) / 1e3, Double.parseDouble(f[3]) / 1e3);
         }
         Files.deleteIfExists(results);
         return rows;

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Few admitted (at most {@link VectorIndexConfig#exactMaxAdmitted()}, or a fraction under
  *       {@link VectorIndexConfig#exactBelow()}), or the index not trained yet: exact scan of just those ids.
  *       It is both exact and cheap there, where IVF lists hold too few admitted ids to fill k.</li>
- *   <li>Otherwise: IVF search with the bitmap as ID selector, k x refineFactor candidates re-ranked exactly;
- *       nprobe grows as the filter gets more selective (below {@link VectorIndexConfig#boostBelow()}).</li>
+ *   <li>Otherwise: IVF search with the bitmap as ID selector, k x {@link #refine} candidates re-ranked exactly
+ *       (deeper when most ids are admitted); nprobe grows as the filter gets more selective (below
+ *       {@link VectorIndexConfig#boostBelow()}).</li>
  *   <li>If the IVF pass returns fewer than min(k, admitted) hits, the query is answered by the exact scan, so a
  *       result holds k hits whenever k admitted vectors exist.</li>
  * </ul>
@@ -73,7 +74,7 @@ public final class FilterAwareIndex implements VectorIndex {
             return index.searchExact(query, k, admitted);
         }
         indexPlans.increment();
-        Hits hits = index.searchIndexed(query, k, admitted, nprobe(count, size), config.refineFactor());
+        Hits hits = index.searchIndexed(query, k, admitted, nprobe(count, size), refine(count, size));
         if (hits.size() < Math.min(k, count)) {
             fallbacks.increment();
             return index.searchExact(query, k, admitted);
@@ -96,6 +97,12 @@ public final class FilterAwareIndex implements VectorIndex {
             return config.nprobe();
         }
         return (int) Math.ceil(config.nprobe() * Math.sqrt(config.boostBelow() / Math.max(fraction, 1e-9)));
+    }
+
+    /** Shortlist depth (candidates / k) for a filter admitting {@code admitted} of {@code size}. */
+    public int refine(long admitted, long size) {
+        double fraction = size == 0 ? 1 : (double) admitted / size;
+        return Math.max(config.refineFactor(), (int) Math.ceil(config.denseRefineFactor() * fraction));
     }
 
     /** Queries answered by each plan so far: exact, index, index then exact. */

@@ -11,7 +11,10 @@ import java.util.function.Function;
  * @param dimension            embedding dimension (one model version per index)
  * @param factory              Faiss factory string: an IVF index without fast-scan ("IVF1024,PQ32"), or "Flat"
  * @param nprobe               inverted lists scanned per query when most ids are admitted
- * @param refineFactor         the index returns k * refineFactor candidates, re-ranked exactly from stored vectors
+ * @param refineFactor         the index returns at least k * refineFactor candidates, re-ranked exactly from stored vectors
+ * @param denseRefineFactor    the same with every id admitted, scaled down linearly with the admitted fraction
+ *                             (never below refineFactor): the denser the admitted set, the more near-ties within
+ *                             one inverted list the PQ codes cannot order, so the shortlist must be deeper
  * @param boostBelow           below this admitted fraction nprobe grows as nprobe * sqrt(boostBelow / fraction),
  *                             so a selective filter still finds k * refineFactor admitted candidates
  * @param exactBelow           admitted fraction under which the planner scans the admitted ids exactly
@@ -29,6 +32,7 @@ public record VectorIndexConfig(
         String factory,
         int nprobe,
         int refineFactor,
+        int denseRefineFactor,
         double boostBelow,
         double exactBelow,
         long exactMaxAdmitted,
@@ -47,7 +51,7 @@ public record VectorIndexConfig(
     }
 
     public static VectorIndexConfig defaults(int dimension) {
-        return new VectorIndexConfig(dimension, DEFAULT_FACTORY, 16, 10, 1.0, 0.002, 1000,
+        return new VectorIndexConfig(dimension, DEFAULT_FACTORY, 16, 10, 100, 1.0, 0.002, 1000,
                 50_000, 40_000, 10_000, 1.3, true, 42);
     }
 
@@ -62,6 +66,7 @@ public record VectorIndexConfig(
                 v.apply("index.factory") != null ? v.apply("index.factory") : base.factory,
                 intOr(v.apply("index.nprobe"), base.nprobe),
                 intOr(v.apply("index.refineFactor"), base.refineFactor),
+                intOr(v.apply("index.denseRefineFactor"), base.denseRefineFactor),
                 doubleOr(v.apply("index.boostBelow"), base.boostBelow),
                 doubleOr(v.apply("index.exactBelow"), base.exactBelow),
                 v.apply("index.exactMaxAdmitted") != null ? Long.parseLong(v.apply("index.exactMaxAdmitted")) : base.exactMaxAdmitted,
@@ -74,22 +79,23 @@ public record VectorIndexConfig(
     }
 
     public VectorIndexConfig withFactory(String factory) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
     }
 
     public VectorIndexConfig withTraining(int minTrainVectors, int maxTrainVectors, boolean background) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, background, seed);
     }
 
     public VectorIndexConfig withDrift(int driftWindow, double driftThreshold) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
     }
 
+    /** Search knobs; denseRefineFactor follows refineFactor (a fixed shortlist depth). */
     public VectorIndexConfig withSearch(int nprobe, int refineFactor, double boostBelow, double exactBelow, long exactMaxAdmitted) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, refineFactor, boostBelow, exactBelow, exactMaxAdmitted,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
     }
 
