@@ -152,11 +152,11 @@ final class IndexBench {
         }
         Path csv = o.out().resolve("index-bench.csv");
         StringBuilder sb = new StringBuilder("system,selectivity,admitted,plan,recall,p50_us,p99_us\n");
-        for (Row r : rows) sb.append(String.format("%s,%s,%d,%s,%.5f,%.2f,%.2f%n", r.system(), r.selectivity(), r.admitted(), r.plan(), r.recall(), r.p50(), r.p99()));
+        for (Row r : rows) sb.append(String.format("\"%s\",%s,%d,\"%s\",%.5f,%.2f,%.2f%n", r.system(), r.selectivity(), r.admitted(), r.plan(), r.recall(), r.p50(), r.p99()));
         Files.writeString(csv, sb.toString());
         Path png = o.out().resolve("index-bench.png");
         int rc = python3(o, List.of(script().toString(), "plot", csv.toString(), png.toString()), out);
-        out.println(rc == 0 ? "plot: " + png : "plot: failed (python3-matplotlib missing?)");
+        out.println(rc == 0 ? "plot: " + png : "plot: failed (is python3-matplotlib installed? apt-get install python3-matplotlib)");
     }
 
     static long build(FaissIndex index, SyntheticEmbeddings data, int n) {
@@ -322,7 +322,7 @@ final class IndexBench {
             }
             Selectivity sel = sels.get(s);
             rows.add(new Row("default (python3-faiss, Debian)", sel.name(), sel.filter() == null ? n : sel.filter().admittedCount(),
-                    plans.get(s)[0] == 0 ? "exact" : "index", recall / nq, Double.parseDouble(timing[0]), Double.parseDouble(timing[1])));
+                    plans.get(s)[0] == 0 ? "exact" : "index, nprobe " + plans.get(s)[1] + ", x" + plans.get(s)[2], recall / nq, Double.parseDouble(timing[0]), Double.parseDouble(timing[1])));
         }
         return rows;
     }
