@@ -10,7 +10,8 @@ public final class Bench {
             "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]",
             "       ./matchstream bench embed [--photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
             "       ./matchstream bench preference [--users N (default 100000)] [--swipes N (default 300000)]",
-            "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--state-backends rocksdb,hashmap]");
+            "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--state-backends rocksdb,hashmap]",
+            "       ./matchstream bench index [--vectors N (default 1000000)] [--queries N (default 200)] [--no-python] [--out DIR (default .matchstream/bench-index)]");
 
     private Bench() {}
 
@@ -70,6 +71,7 @@ public final class Bench {
                     }
                     PreferenceBench.run(new PreferenceBench.Options(users, swipes, rate, seconds, backends), System.out);
                 }
+                case "index" -> IndexBench.run(IndexBench.Options.parse(Arrays.copyOfRange(args, 1, args.length)), System.out);
                 default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
             }
         } catch (IllegalArgumentException e) {

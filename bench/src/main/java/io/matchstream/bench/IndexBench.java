@@ -1,0 +1,343 @@
+package io.matchstream.bench;
+
+import io.matchstream.index.vector.FaissIndex;
+import io.matchstream.index.vector.FilterAwareIndex;
+import io.matchstream.index.vector.SyntheticEmbeddings;
+import io.matchstream.index.vector.VectorIndex.Hits;
+import io.matchstream.index.vector.VectorIndex.IdFilter;
+import io.matchstream.index.vector.VectorIndexConfig;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * {@code ./matchstream bench index}: filtered top-10 search over clustered 512-d vectors with profile attributes.
+ * Rows: exact search (the baseline and the ground truth), the design's IVF100,PQ8, and the default planner;
+ * the default's queries again through a C++ program over the same index file and Faiss build (binding
+ * overhead) and through Debian's python3-faiss (generic build). Latencies are single-threaded, per query.
+ */
+final class IndexBench {
+    record Options(int vectors, int queries, Path out, boolean python) {
+        static Options parse(String[] args) {
+            int vectors = 1_000_000;
+            int queries = 200;
+            Path out = Path.of(".matchstream", "bench-index");
+            boolean python = true;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--vectors" -> vectors = Integer.parseInt(next(args, ++i));
+                    case "--queries" -> queries = Integer.parseInt(next(args, ++i));
+                    case "--out" -> out = Path.of(next(args, ++i));
+                    case "--no-python" -> python = false;
+                    default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+                }
+            }
+            return new Options(vectors, queries, out, python);
+        }
+
+        private static String next(String[] args, int i) {
+            if (i >= args.length) throw new IllegalArgumentException(args[i - 1] + " needs a value");
+            return args[i];
+        }
+    }
+
+    /** A filter of the benchmark: gender x age band x distance cells, about the given fraction of profiles. */
+    record Selectivity(String name, IdFilter filter) {}
+
+    record Row(String system, String selectivity, long admitted, String plan, double recall, double p50, double p99) {}
+
+    static final int D = 512;
+    static final int K = 10;
+
+    private IndexBench() {}
+
+    static void run(Options o, PrintStream out) throws Exception {
+        Files.createDirectories(o.out());
+        int n = o.vectors();
+        out.printf("index bench: %,d x %d clustered vectors, %d queries, k=%d (single-threaded searches)%n", n, D, o.queries(), K);
+        SyntheticEmbeddings data = new SyntheticEmbeddings(D, Math.max(10, n / 1000), 7);
+        float[] queries = data.draw(o.queries(), 2);
+        List<Selectivity> selectivities = filters(n);
+        List<Row> rows = new ArrayList<>();
+        List<String> builds = new ArrayList<>();
+
+        // Exact search: ground truth, and the baseline every other row is compared with.
+        VectorIndexConfig base = VectorIndexConfig.defaults(D).withTraining(Integer.MAX_VALUE, 40_000, false);
+        long[][][] truth = new long[selectivities.size()][][];
+        try (FaissIndex exact = FaissIndex.create(base.withFactory("Flat"))) {
+            long t = build(exact, data, n);
+            builds.add(String.format("exact (Flat)        build %6.1f s  %,6d bytes/vector", t / 1e9, exact.nativeBytes() / n));
+            for (int s = 0; s < selectivities.size(); s++) {
+                Selectivity sel = selectivities.get(s);
+                truth[s] = new long[o.queries()][];
+                double[] micros = new double[o.queries()];
+                for (int q = 0; q < o.queries(); q++) {
+                    float[] query = row(queries, q);
+                    long t0 = System.nanoTime();
+                    Hits h = exact.searchExact(query, K, sel.filter());
+                    micros[q] = (System.nanoTime() - t0) / 1e3;
+                    truth[s][q] = h.ids();
+                }
+                rows.add(row("exact (binding scan)", sel, n, "exact", 1.0, micros));
+            }
+        }
+
+        // The design's IVF100,PQ8: codes alone (refine 1), as designed, nprobe 16.
+        try (FaissIndex design = FaissIndex.create(base.withFactory("IVF100,PQ8"))) {
+            long t = build(design, data, n);
+            builds.add(String.format("IVF100,PQ8          build %6.1f s  %,6d bytes/vector", t / 1e9, design.nativeBytes() / n));
+            for (int s = 0; s < selectivities.size(); s++) {
+                Selectivity sel = selectivities.get(s);
+                rows.add(measure("IVF100,PQ8 (no refine)", sel, n, "index, nprobe 16, x1", queries, truth[s], q -> design.searchIndexed(q, K, sel.filter(), 16, 1)));
+            }
+        }
+
+        // The default: the planner over IVF1024,PQ32 with exact re-rank.
+        VectorIndexConfig defaults = VectorIndexConfig.defaults(D);
+        Path indexFile = o.out().resolve("default.index");
+        List<int[]> plans = new ArrayList<>();
+        try (FilterAwareIndex planned = new FilterAwareIndex(FaissIndex.create(
+                defaults.withTraining(Integer.MAX_VALUE, defaults.maxTrainVectors(), false)))) {
+            long t = build(planned.faiss(), data, n);
+            builds.add(String.format("%-19s build %6.1f s  %,6d bytes/vector", planned.description(), t / 1e9, planned.faiss().nativeBytes() / n));
+            for (int s = 0; s < selectivities.size(); s++) {
+                Selectivity sel = selectivities.get(s);
+                long admitted = sel.filter() == null ? n : sel.filter().admittedCount();
+                FilterAwareIndex.Plan plan = planned.plan(admitted, n);
+                plans.add(new int[] {plan == FilterAwareIndex.Plan.EXACT ? 0 : 1, planned.nprobe(admitted, n), planned.refine(admitted, n)});
+                String how = plan == FilterAwareIndex.Plan.EXACT ? "exact" : "index, nprobe " + planned.nprobe(admitted, n) + ", x" + planned.refine(admitted, n);
+                rows.add(measure("default (Java)", sel, n, how, queries, truth[s], q -> planned.search(q, K, sel.filter())));
+            }
+            long[] counts = planned.planCounts();
+            out.printf("planner: %d exact, %d index, %d index-then-exact fallbacks%n", counts[0], counts[1], counts[2]);
+            planned.save(indexFile);
+        }
+
+        rows.addAll(cpp(o, indexFile, queries, selectivities, plans, truth, n));
+        Files.deleteIfExists(indexFile);
+        if (o.python()) {
+            rows.addAll(python(o, data, n, queries, selectivities, plans, truth, defaults, out));
+        }
+
+        out.println();
+        for (String b : builds) out.println(b);
+        out.println();
+        out.println("| system | selectivity | admitted | plan | recall@10 | p50 ms | p99 ms | p50 vs exact |");
+        out.println("|---|---|---|---|---|---|---|---|");
+        for (Row r : rows) {
+            Row exactRow = rows.stream().filter(x -> x.system().startsWith("exact") && x.selectivity().equals(r.selectivity())).findFirst().orElseThrow();
+            out.printf("| %s | %s | %,d | %s | %.4f | %.3f | %.3f | %.3fx |%n", r.system(), r.selectivity(), r.admitted(), r.plan(), r.recall(),
+                    r.p50() / 1e3, r.p99() / 1e3, r.p50() / exactRow.p50());
+        }
+        for (String sel : rows.stream().map(Row::selectivity).distinct().toList()) {
+            Row java = rows.stream().filter(r -> r.system().equals("default (Java)") && r.selectivity().equals(sel)).findFirst().orElse(null);
+            Row cpp = rows.stream().filter(r -> r.system().equals("default (C++)") && r.selectivity().equals(sel)).findFirst().orElse(null);
+            if (java != null && cpp != null) {
+                out.printf("binding overhead at %s: p50 Java / C++ = %.2f, p99 %.2f%n", sel, java.p50() / cpp.p50(), java.p99() / cpp.p99());
+            }
+        }
+        Path csv = o.out().resolve("index-bench.csv");
+        StringBuilder sb = new StringBuilder("system,selectivity,admitted,plan,recall,p50_us,p99_us\n");
+        for (Row r : rows) sb.append(String.format("\"%s\",%s,%d,\"%s\",%.5f,%.2f,%.2f%n", r.system(), r.selectivity(), r.admitted(), r.plan(), r.recall(), r.p50(), r.p99()));
+        Files.writeString(csv, sb.toString());
+        Path png = o.out().resolve("index-bench.png");
+        int rc = python3(o, List.of(script().toString(), "plot", csv.toString(), png.toString()), out);
+        out.println(rc == 0 ? "plot: " + png : "plot: failed (is python3-matplotlib installed? apt-get install python3-matplotlib)");
+    }
+
+    static long build(FaissIndex index, SyntheticEmbeddings data, int n) {
+        long t0 = System.nanoTime();
+        int chunk = 50_000;
+        for (int from = 0; from < n; from += chunk) {
+            int m = Math.min(chunk, n - from);
+            long[] ids = new long[m];
+            for (int i = 0; i < m; i++) ids[i] = from + i;
+            index.upsertAll(ids, data.draw(m, 1_000_000L + from)); // deterministic per chunk: the python run redraws the same
+        }
+        if (!index.description().equals("Flat")) index.train();
+        return System.nanoTime() - t0;
+    }
+
+    static List<Selectivity> filters(int n) {
+        // Attributes independent of the vectors: gender (2), age 18..67, one of 100 distance cells.
+        SplittableRandom random = new SplittableRandom(5);
+        BitSet s10 = new BitSet(n), s1 = new BitSet(n), s01 = new BitSet(n);
+        for (int id = 0; id < n; id++) {
+            int gender = random.nextInt(2);
+            int age = 18 + random.nextInt(50);
+            int cell = random.nextInt(100);
+            boolean a = gender == 0 && age >= 25 && age <= 34; // 0.5 x 0.2 = 10%
+            if (a) s10.set(id);
+            if (a && cell < 10) s1.set(id); // within radius: 10 cells
+            if (a && cell == 0) s01.set(id); // within radius: 1 cell
+        }
+        return List.of(new Selectivity("100%", null),
+                new Selectivity("10%", new IdFilter(s10.toLongArray(), s10.cardinality())),
+                new Selectivity("1%", new IdFilter(s1.toLongArray(), s1.cardinality())),
+                new Selectivity("0.1%", new IdFilter(s01.toLongArray(), s01.cardinality())));
+    }
+
+    interface Search {
+        Hits run(float[] query);
+    }
+
+    static Row measure(String system, Selectivity sel, int n, String plan, float[] queries, long[][] truth, Search search) {
+        int nq = truth.length;
+        for (int q = 0; q < Math.min(nq, 20); q++) search.run(row(queries, q)); // warm-up: JIT and caches
+        double[] micros = new double[nq];
+        double recall = 0;
+        for (int q = 0; q < nq; q++) {
+            float[] query = row(queries, q);
+            long t0 = System.nanoTime();
+            Hits h = search.run(query);
+            micros[q] = (System.nanoTime() - t0) / 1e3;
+            recall += recall(h.ids(), truth[q]);
+        }
+        Row r = row(system, sel, n, plan, recall / nq, micros);
+        System.out.printf("  %-24s %5s recall@10 %.4f p50 %.3f ms p99 %.3f ms%n", system, sel.name(), r.recall(), r.p50() / 1e3, r.p99() / 1e3);
+        return r;
+    }
+
+    static Row row(String system, Selectivity sel, int n, String plan, double recall, double[] micros) {
+        double[] sorted = micros.clone();
+        Arrays.sort(sorted);
+        long admitted = sel.filter() == null ? n : sel.filter().admittedCount();
+        return new Row(system, sel.name(), admitted, plan, recall, sorted[sorted.length / 2],
+                sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)]);
+    }
+
+    static double recall(long[] got, long[] want) {
+        Set<Long> w = new HashSet<>();
+        for (long id : want) w.add(id);
+        long found = Arrays.stream(got).filter(w::contains).count();
+        return want.length == 0 ? 1 : (double) found / want.length;
+    }
+
+    static float[] row(float[] rows, int i) {
+        return Arrays.copyOfRange(rows, i * D, (i + 1) * D);
+    }
+
+    /** The C++ baseline (faiss_bench, built by setup.sh) over the saved default index, same plans and queries. */
+    static List<Row> cpp(Options o, Path indexFile, float[] queries, List<Selectivity> sels, List<int[]> plans, long[][][] truth, int n) throws IOException, InterruptedException {
+        Path exe = FaissIndex.binding().resolveSibling("faiss_bench");
+        Path in = o.out().resolve("queries.bin");
+        Path results = o.out().resolve("cpp-results.bin");
+        int nq = truth[0].length;
+        try (DataOutputStream w = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(in)))) {
+            ByteBuffer head = ByteBuffer.allocate(16 + queries.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            head.putInt(nq).putInt(D).putInt(K).putInt(sels.size());
+            for (float f : queries) head.putFloat(f);
+            w.write(head.array());
+            for (int s = 0; s < sels.size(); s++) {
+                long[] words = sels.get(s).filter() == null ? new long[0] : sels.get(s).filter().words();
+                ByteBuffer b = ByteBuffer.allocate(20 + words.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+                b.putInt(plans.get(s)[0]).putInt(plans.get(s)[1]).putInt(plans.get(s)[2]).putLong(words.length);
+                for (long word : words) b.putLong(word);
+                w.write(b.array());
+            }
+        }
+        Process p = new ProcessBuilder(exe.toString(), indexFile.toString(), in.toString(), results.toString()).redirectErrorStream(true).start();
+        List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+        if (p.waitFor() != 0) {
+            System.out.println("C++ baseline failed: " + String.join("\n", lines));
+            return List.of();
+        }
+        ByteBuffer res = ByteBuffer.wrap(Files.readAllBytes(results)).order(ByteOrder.LITTLE_ENDIAN);
+        List<Row> rows = new ArrayList<>();
+        for (int s = 0; s < sels.size(); s++) {
+            double recall = 0;
+            for (int q = 0; q < nq; q++) {
+                long[] ids = new long[K];
+                for (int i = 0; i < K; i++) ids[i] = res.getLong();
+                recall += recall(ids, truth[s][q]);
+            }
+            String[] f = lines.get(s).split(" ");
+            Selectivity sel = sels.get(s);
+            rows.add(new Row("default (C++)", sel.name(), sel.filter() == null ? n : sel.filter().admittedCount(),
+                    plans.get(s)[0] == 0 ? "exact" : "index, nprobe " + plans.get(s)[1] + ", x" + plans.get(s)[2], recall / nq, Double.parseDouble(f[2]), Double.parseDouble(f[3])));
+            System.out.printf("  %-24s %5s recall@10 %.4f p50 %.3f ms p99 %.3f ms%n", "default (C++)", sel.name(), recall / nq,
+                    Double.parseDouble(f[2]) / 1e3, Double.parseDouble(f[3]) / 1e3);
+        }
+        Files.deleteIfExists(results);
+        return rows;
+    }
+
+    /** Debian's python3-faiss (generic build): same factory, sample size, plans and re-rank, in numpy. */
+    static List<Row> python(Options o, SyntheticEmbeddings data, int n, float[] queries, List<Selectivity> sels, List<int[]> plans,
+                            long[][][] truth, VectorIndexConfig defaults, PrintStream out) throws IOException, InterruptedException {
+        Path dir = o.out();
+        Path vectors = dir.resolve("vectors.f32");
+        try (FileChannel ch = FileChannel.open(vectors, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            for (int from = 0; from < n; from += 50_000) {
+                float[] chunk = data.draw(Math.min(50_000, n - from), 1_000_000L + from);
+                ByteBuffer b = ByteBuffer.allocate(chunk.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(chunk);
+                ch.write(b);
+            }
+        }
+        Path q = dir.resolve("queries.f32");
+        ByteBuffer qb = ByteBuffer.allocate(queries.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        qb.asFloatBuffer().put(queries);
+        Files.write(q, qb.array());
+        StringBuilder planArgs = new StringBuilder();
+        for (int s = 0; s < sels.size(); s++) {
+            Path words = dir.resolve("filter-" + s + ".u64");
+            long[] w = sels.get(s).filter() == null ? new long[0] : sels.get(s).filter().words();
+            ByteBuffer b = ByteBuffer.allocate(w.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            for (long x : w) b.putLong(x);
+            Files.write(words, b.array());
+            planArgs.append(s == 0 ? "" : ";").append(plans.get(s)[0]).append(',').append(plans.get(s)[1]).append(',').append(plans.get(s)[2]).append(',').append(words);
+        }
+        Path results = dir.resolve("python-results.txt");
+        int rc = python3(o, List.of(script().toString(), "search", vectors.toString(), q.toString(), String.valueOf(D), String.valueOf(K),
+                defaults.factory(), String.valueOf(defaults.maxTrainVectors()), planArgs.toString(), results.toString()), out);
+        Files.deleteIfExists(vectors);
+        if (rc != 0) {
+            out.println("python3-faiss baseline skipped (python3-faiss not installable/importable: apt-get install python3-faiss)");
+            return List.of();
+        }
+        List<String> lines = Files.readAllLines(results);
+        List<Row> rows = new ArrayList<>();
+        int nq = truth[0].length;
+        for (int s = 0; s < sels.size(); s++) {
+            String[] timing = lines.get(s * (nq + 1)).split(" ");
+            double recall = 0;
+            for (int i = 0; i < nq; i++) {
+                long[] ids = Arrays.stream(lines.get(s * (nq + 1) + 1 + i).trim().split(" ")).mapToLong(Long::parseLong).toArray();
+                recall += recall(ids, truth[s][i]);
+            }
+            Selectivity sel = sels.get(s);
+            rows.add(new Row("default (python3-faiss, Debian)", sel.name(), sel.filter() == null ? n : sel.filter().admittedCount(),
+                    plans.get(s)[0] == 0 ? "exact" : "index, nprobe " + plans.get(s)[1] + ", x" + plans.get(s)[2], recall / nq, Double.parseDouble(timing[0]), Double.parseDouble(timing[1])));
+        }
+        return rows;
+    }
+
+    static Path script() {
+        return Path.of(System.getProperty("matchstream.home", ".")).resolve("bench/scripts/index_bench.py");
+    }
+
+    static int python3(Options o, List<String> args, PrintStream out) throws IOException, InterruptedException {
+        // Debian's interpreter: apt's python3-faiss and python3-matplotlib live there, not in a pyenv/venv.
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3"));
+        cmd.addAll(args);
+        if (!Files.isExecutable(Path.of("/usr/bin/python3"))) return 127;
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().transferTo(out);
+        return p.waitFor();
+    }
+}

@@ -1,0 +1,616 @@
+// JNI binding behind io.matchstream.index.vector.FaissIndex (Faiss 1.7.3, AVX2 build, linked in statically).
+//
+// One native Handle per FaissIndex: the raw vectors by id (the exact scan and the re-rank read them), the
+// trained IVF index (null until trained), drift statistics, and the dirty set of a retrain in progress.
+// Locking is the Java side's: searches and add_chunk run under its read lock, writes and install under
+// its write lock, train_job under none (it touches only its own Job).
+//
+// Every entry point catches C++ exceptions and turns them into io.matchstream.index.vector.VectorIndexException
+// before returning, so a Faiss error never unwinds through the JVM.
+#include <jni.h>
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexIVF.h>
+#include <faiss/IndexIVFFastScan.h>
+#include <faiss/IndexIVFPQ.h>
+#include <faiss/IndexRefine.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/impl/io.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+#include <faiss/utils/Heap.h>
+#include <faiss/utils/distances.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace {
+
+using idx_t = faiss::Index::idx_t;
+
+// Ids index a dense slot table (the attribute store hands out dense ids), so they must fit an int32 slot
+// table's range; a larger id is a caller bug reported as an exception, not a 16 GiB allocation.
+constexpr idx_t kMaxId = (idx_t(1) << 31) - 1;
+// PQ k-means of 256 centroids x 64 points each (set in new_ivf) needs no more.
+constexpr idx_t kCodecTrainingPoints = 256 * 64;
+constexpr uint64_t kMagic = 0x3153534941464d53ULL; // "SMFAISS1"
+
+struct VectorStore {
+    int d = 0;
+    std::vector<float> data;      // slot-major, d floats per slot
+    std::vector<idx_t> ids;       // slot -> id
+    std::vector<int32_t> slot_of; // id -> slot, -1 when absent
+
+    size_t size() const { return ids.size(); }
+    const float* at(size_t slot) const { return data.data() + slot * d; }
+    int32_t slot(idx_t id) const { return id >= 0 && id < (idx_t)slot_of.size() ? slot_of[id] : -1; }
+
+    void put(idx_t id, const float* v) {
+        if (id < 0 || id > kMaxId) throw std::invalid_argument("id " + std::to_string(id) + " outside 0.." + std::to_string(kMaxId));
+        if (id >= (idx_t)slot_of.size()) slot_of.resize(std::max<size_t>(id + 1, slot_of.size() * 3 / 2), -1);
+        int32_t s = slot_of[id];
+        if (s < 0) {
+            s = (int32_t)ids.size();
+            ids.push_back(id);
+            data.resize(data.size() + d);
+            slot_of[id] = s;
+        }
+        std::memcpy(data.data() + (size_t)s * d, v, sizeof(float) * d);
+    }
+
+    // Swap-removes id; *moved is the id that now sits in the freed slot (-1 if none).
+    bool remove(idx_t id, idx_t* moved) {
+        *moved = -1;
+        int32_t s = slot(id);
+        if (s < 0) return false;
+        size_t last = ids.size() - 1;
+        if ((size_t)s != last) {
+            ids[s] = ids[last];
+            std::memcpy(data.data() + (size_t)s * d, data.data() + last * d, sizeof(float) * d);
+            slot_of[ids[s]] = s;
+            *moved = ids[s];
+        }
+        ids.pop_back();
+        data.resize(last * d);
+        slot_of[id] = -1;
+        return true;
+    }
+};
+
+// A trained IVF index plus what the drift detector needs from its training: the centroids' squared norms
+// (to turn the inner-product assignment into a squared residual) and the training sample's mean residual.
+struct Trained {
+    std::unique_ptr<faiss::IndexIVF> ivf;
+    std::vector<float> centroid_norms;
+    double baseline_residual = 0;
+
+    void prepare_norms() {
+        size_t nlist = ivf->nlist;
+        centroid_norms.resize(nlist);
+        std::vector<float> c(ivf->d);
+        for (size_t i = 0; i < nlist; i++) {
+            ivf->quantizer->reconstruct(i, c.data());
+            centroid_norms[i] = faiss::fvec_norm_L2sqr(c.data(), ivf->d);
+        }
+    }
+
+    // Adds n vectors and returns the sum of their squared residuals to their assigned centroids; the
+    // assignment is the one add needs anyway, so measuring drift costs nothing extra.
+    double add(idx_t n, const float* x, const idx_t* ids) {
+        std::vector<idx_t> assign(n);
+        std::vector<float> sim(n);
+        ivf->quantizer->search(n, x, 1, sim.data(), assign.data());
+        ivf->add_core(n, x, ids, assign.data());
+        double sum = 0;
+        for (idx_t i = 0; i < n; i++) {
+            if (assign[i] < 0) continue;
+            float xn = faiss::fvec_norm_L2sqr(x + i * ivf->d, ivf->d);
+            sum += std::max(0.0, (double)xn + centroid_norms[assign[i]] - 2.0 * sim[i]);
+        }
+        return sum;
+    }
+
+    void remove(const std::vector<idx_t>& ids) {
+        if (ids.empty()) return;
+        faiss::IDSelectorArray sel(ids.size(), ids.data());
+        ivf->remove_ids(sel);
+    }
+};
+
+struct Job {
+    Trained trained;
+    std::vector<float> sample;
+    size_t next_slot = 0;
+};
+
+struct Handle {
+    int d = 0;
+    std::string factory;
+    bool flat = false; // "Flat": the raw vector store is the index
+    VectorStore store;
+    std::unique_ptr<Trained> trained;
+    int64_t trained_size = 0;
+    int64_t retrains = 0;
+    int64_t adds_since_training = 0;
+    // drift: mean squared residual of the last complete window of adds since training
+    int64_t window = 10000;
+    double window_sum = 0;
+    int64_t window_n = 0;
+    double last_window_mean = NAN;
+    // a retrain in progress records every id whose vector changed or moved since it began
+    bool tracking = false;
+    std::unordered_set<idx_t> dirty;
+
+    void note_residuals(double sum, int64_t n) {
+        window_sum += sum;
+        window_n += n;
+        if (window_n >= window) {
+            last_window_mean = window_sum / window_n;
+            window_sum = 0;
+            window_n = 0;
+        }
+    }
+};
+
+void throw_java(JNIEnv* env, const char* message) {
+    if (env->ExceptionCheck()) return; // a pending Java exception (e.g. OutOfMemoryError) wins
+    jclass cls = env->FindClass("io/matchstream/index/vector/VectorIndexException");
+    if (cls != nullptr) env->ThrowNew(cls, message);
+}
+
+template <typename F>
+auto guarded(JNIEnv* env, decltype(std::declval<F>()()) fallback, F&& body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const faiss::FaissException& e) {
+        throw_java(env, (std::string("faiss: ") + e.what()).c_str());
+    } catch (const std::bad_alloc&) {
+        throw_java(env, "faiss: out of native memory");
+    } catch (const std::exception& e) {
+        throw_java(env, e.what());
+    } catch (...) {
+        throw_java(env, "faiss: unknown native error");
+    }
+    return fallback;
+}
+
+Handle* H(jlong h) { return reinterpret_cast<Handle*>(h); }
+
+std::unique_ptr<faiss::IndexIVF> new_ivf(int d, const std::string& factory) {
+    std::unique_ptr<faiss::Index> index(faiss::index_factory(d, factory.c_str(), faiss::METRIC_INNER_PRODUCT));
+    // In Faiss 1.7.3 fast-scan IVF and IndexRefine reject SearchParameters, so they cannot apply a filter;
+    // graph and non-IVF codecs cannot remove ids or take a selector behind an id map.
+    if (dynamic_cast<faiss::IndexIVFFastScan*>(index.get()) != nullptr) {
+        throw std::invalid_argument("'" + factory + "': fast-scan IVF indexes cannot filter in Faiss 1.7.3 (use PQ without x4fs)");
+    }
+    auto* ivf = dynamic_cast<faiss::IndexIVF*>(index.get());
+    if (ivf == nullptr) {
+        throw std::invalid_argument("'" + factory + "': only IVF indexes (or Flat) support filters and removal in Faiss 1.7.3");
+    }
+    index.release();
+    std::unique_ptr<faiss::IndexIVF> out(ivf);
+    out->set_direct_map_type(faiss::DirectMap::Hashtable); // id -> (list, offset): O(1) remove for upserts
+    if (auto* pq = dynamic_cast<faiss::IndexIVFPQ*>(out.get())) {
+        // The codes only shortlist candidates that the exact re-rank orders, so PQ training can be cheap:
+        // no polysemous training (only Hamming-threshold search uses it; the factory turns it on), and
+        // 64 points per centroid x 10 iterations instead of 256 x 25 (about 10x less; recall unchanged).
+        pq->do_polysemous_training = false;
+        pq->pq.cp.max_points_per_centroid = 64;
+        pq->pq.cp.niter = 10;
+    }
+    return out;
+}
+
+struct FloatArray {
+    std::vector<float> v;
+    FloatArray(JNIEnv* env, jfloatArray a) : v(env->GetArrayLength(a)) {
+        env->GetFloatArrayRegion(a, 0, (jsize)v.size(), v.data());
+    }
+};
+
+// The admitted-id bitmap, pinned without a copy for the duration of one search. Java's long words in
+// little-endian order are exactly IDSelectorBitmap's byte layout (bit i%8 of byte i/8).
+struct PinnedBitmap {
+    JNIEnv* env;
+    jlongArray array;
+    jlong* words = nullptr;
+    size_t n_words = 0;
+    PinnedBitmap(JNIEnv* env, jlongArray array) : env(env), array(array) {
+        if (array != nullptr) {
+            n_words = env->GetArrayLength(array);
+            words = static_cast<jlong*>(env->GetPrimitiveArrayCritical(array, nullptr));
+            if (words == nullptr) throw std::bad_alloc();
+        }
+    }
+    ~PinnedBitmap() {
+        if (words != nullptr) env->ReleasePrimitiveArrayCritical(array, words, JNI_ABORT);
+    }
+};
+
+struct TopK {
+    std::vector<float> scores;
+    std::vector<idx_t> ids;
+    explicit TopK(size_t k) : scores(k), ids(k) { faiss::minheap_heapify(k, scores.data(), ids.data()); }
+    void push(float score, idx_t id) {
+        if (score > scores[0]) faiss::minheap_replace_top(scores.size(), scores.data(), ids.data(), score, id);
+    }
+    size_t finish() { // sorts best first; returns how many are real
+        faiss::minheap_reorder(scores.size(), scores.data(), ids.data());
+        size_t n = 0;
+        while (n < ids.size() && ids[n] >= 0) n++;
+        return n;
+    }
+};
+
+jint emit(JNIEnv* env, TopK& top, jlongArray out_ids, jfloatArray out_scores) {
+    size_t n = top.finish();
+    static_assert(sizeof(jlong) == sizeof(idx_t), "idx_t is 64-bit");
+    env->SetLongArrayRegion(out_ids, 0, (jsize)n, reinterpret_cast<const jlong*>(top.ids.data()));
+    env->SetFloatArrayRegion(out_scores, 0, (jsize)n, top.scores.data());
+    return (jint)n;
+}
+
+void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_in, TopK& top) {
+    const VectorStore& s = h->store;
+    if (words == nullptr) {
+        for (size_t slot = 0; slot < s.size(); slot++) top.push(faiss::fvec_inner_product(q, s.at(slot), s.d), s.ids[slot]);
+        return;
+    }
+    // Walk the admitted bits, not the store: with few admitted ids this touches only their vectors.
+    size_t n_words = std::min(n_words_in, (s.slot_of.size() + 63) / 64);
+    for (size_t w = 0; w < n_words; w++) {
+        uint64_t bits = (uint64_t)words[w];
+        while (bits != 0) {
+            idx_t id = (idx_t)(w * 64 + __builtin_ctzll(bits));
+            bits &= bits - 1;
+            int32_t slot = s.slot(id);
+            if (slot >= 0) top.push(faiss::fvec_inner_product(q, s.at(slot), s.d), id);
+        }
+    }
+}
+
+// IVF search restricted to the admitted ids (words == nullptr: all), over-fetching k * refine candidates
+// and re-ranking them exactly from the stored vectors. Untrained: exact scan.
+void search_index(const Handle* h, const float* q, const jlong* words, size_t n_words, int nprobe, int refine, TopK& top) {
+    if (!h->trained) {
+        exact(h, q, words, n_words, top);
+        return;
+    }
+    idx_t fetch = (idx_t)top.ids.size() * std::max(1, refine);
+    std::vector<float> dis(fetch);
+    std::vector<idx_t> labels(fetch);
+    faiss::SearchParametersIVF params;
+    params.nprobe = std::max(1, nprobe);
+    std::unique_ptr<faiss::IDSelectorBitmap> sel;
+    if (words != nullptr) {
+        sel = std::make_unique<faiss::IDSelectorBitmap>(n_words * 8, reinterpret_cast<const uint8_t*>(words));
+        params.sel = sel.get();
+    }
+    h->trained->ivf->search(1, q, fetch, dis.data(), labels.data(), &params);
+    for (idx_t i = 0; i < fetch && labels[i] >= 0; i++) {
+        int32_t slot = h->store.slot(labels[i]);
+        if (slot >= 0) top.push(faiss::fvec_inner_product(q, h->store.at(slot), h->d), labels[i]);
+    }
+}
+
+// Reads what save wrote (also used by faiss_bench.cpp, the C++ baseline of the benchmark).
+Handle* load_handle(const std::string& path) {
+    std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!f) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+    faiss::FileIOReader r(f.get());
+    auto get = [&](void* p, size_t size, size_t n) { r(p, size, n); }; // FileIOReader throws on short reads
+    int64_t header[4];
+    get(header, sizeof(int64_t), 4);
+    if ((uint64_t)header[0] != kMagic) throw std::runtime_error(path + " is not a matchstream Faiss index");
+    if (header[1] <= 0 || header[2] < 0 || header[2] > 4096) throw std::runtime_error(path + ": corrupt header");
+    auto h = std::make_unique<Handle>();
+    h->d = (int)header[1];
+    h->store.d = h->d;
+    h->factory.resize(header[2]);
+    get(h->factory.data(), 1, h->factory.size());
+    h->window = header[3];
+    h->flat = h->factory == "Flat";
+    int64_t n;
+    get(&n, sizeof(n), 1);
+    std::vector<idx_t> ids(n);
+    get(ids.data(), sizeof(idx_t), n);
+    std::vector<float> v((size_t)h->d);
+    h->store.data.reserve((size_t)n * h->d);
+    for (int64_t i = 0; i < n; i++) {
+        get(v.data(), sizeof(float), h->d);
+        h->store.put(ids[i], v.data());
+    }
+    int64_t tr[3];
+    get(tr, sizeof(int64_t), 3);
+    h->trained_size = tr[1];
+    h->retrains = tr[2];
+    if (tr[0] == 1) {
+        auto t = std::make_unique<Trained>();
+        get(&t->baseline_residual, sizeof(double), 1);
+        std::unique_ptr<faiss::Index> index(faiss::read_index(&r));
+        auto* ivf = dynamic_cast<faiss::IndexIVF*>(index.get());
+        if (ivf == nullptr) throw std::runtime_error(path + ": stored index is not IVF");
+        index.release();
+        t->ivf.reset(ivf);
+        t->prepare_norms();
+        h->trained = std::move(t);
+    }
+    return h.release();
+}
+
+} // namespace
+
+extern "C" {
+
+JNIEXPORT jlong JNICALL Java_io_matchstream_index_vector_FaissIndex_create(JNIEnv* env, jclass, jint d, jstring jfactory, jint window) {
+    return guarded(env, (jlong)0, [&]() -> jlong {
+        if (d <= 0) throw std::invalid_argument("dimension must be positive, got " + std::to_string(d));
+        const char* c = env->GetStringUTFChars(jfactory, nullptr);
+        std::string factory(c);
+        env->ReleaseStringUTFChars(jfactory, c);
+        auto h = std::make_unique<Handle>();
+        h->d = d;
+        h->store.d = d;
+        h->factory = factory;
+        h->window = std::max(1, (int)window);
+        h->flat = factory == "Flat";
+        if (!h->flat) new_ivf(d, factory); // validates the factory string now rather than at first training
+        return reinterpret_cast<jlong>(h.release());
+    });
+}
+
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_free(JNIEnv*, jclass, jlong h) {
+    delete H(h);
+}
+
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_freeJob(JNIEnv*, jclass, jlong job) {
+    delete reinterpret_cast<Job*>(job);
+}
+
+// stats: size, trained (0/1), trained_size, retrains, baseline residual, last window's mean residual, adds since training
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_stats(JNIEnv* env, jclass, jlong jh, jdoubleArray out) {
+    Handle* h = H(jh);
+    double v[7] = {(double)h->store.size(), h->trained ? 1.0 : 0.0, (double)h->trained_size, (double)h->retrains,
+                   h->trained ? h->trained->baseline_residual : NAN, h->last_window_mean, (double)h->adds_since_training};
+    env->SetDoubleArrayRegion(out, 0, 7, v);
+}
+
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_upsert(JNIEnv* env, jclass, jlong jh, jlongArray jids, jfloatArray jvectors) {
+    guarded(env, 0, [&]() {
+        Handle* h = H(jh);
+        jsize n = env->GetArrayLength(jids);
+        std::vector<idx_t> ids(n);
+        env->GetLongArrayRegion(jids, 0, n, reinterpret_cast<jlong*>(ids.data()));
+        FloatArray x(env, jvectors);
+        if (x.v.size() != (size_t)n * h->d) {
+            throw std::invalid_argument("vectors have " + std::to_string(x.v.size()) + " floats, expected " + std::to_string(n) + " x " + std::to_string(h->d));
+        }
+        for (idx_t id : ids) {
+            if (id < 0 || id > kMaxId) throw std::invalid_argument("id " + std::to_string(id) + " outside 0.." + std::to_string(kMaxId));
+        }
+        for (jsize i = 0; i < n; i++) h->store.put(ids[i], x.v.data() + (size_t)i * h->d);
+        if (h->tracking) h->dirty.insert(ids.begin(), ids.end());
+        if (h->trained) {
+            h->adds_since_training += n;
+            h->trained->remove(ids);
+            h->note_residuals(h->trained->add(n, x.v.data(), ids.data()), n);
+        }
+        return 0;
+    });
+}
+
+JNIEXPORT jboolean JNICALL Java_io_matchstream_index_vector_FaissIndex_remove(JNIEnv* env, jclass, jlong jh, jlong id) {
+    return guarded(env, (jboolean)JNI_FALSE, [&]() -> jboolean {
+        Handle* h = H(jh);
+        idx_t moved;
+        if (!h->store.remove(id, &moved)) return JNI_FALSE;
+        if (h->tracking) {
+            h->dirty.insert(id);
+            if (moved >= 0) h->dirty.insert(moved);
+        }
+        if (h->trained) h->trained->remove({id});
+        return JNI_TRUE;
+    });
+}
+
+// Exact inner-product scan over the stored vectors of the admitted ids (all when words is null).
+JNIEXPORT jint JNICALL Java_io_matchstream_index_vector_FaissIndex_searchExact(
+        JNIEnv* env, jclass, jlong jh, jfloatArray jq, jint k, jlongArray words, jlongArray out_ids, jfloatArray out_scores) {
+    return guarded(env, (jint)0, [&]() -> jint {
+        Handle* h = H(jh);
+        FloatArray q(env, jq);
+        if ((int)q.v.size() != h->d) throw std::invalid_argument("query has " + std::to_string(q.v.size()) + " dimensions, index has " + std::to_string(h->d));
+        TopK top(k);
+        {
+            PinnedBitmap bm(env, words);
+            exact(h, q.v.data(), bm.words, bm.n_words, top);
+        }
+        return emit(env, top, out_ids, out_scores);
+    });
+}
+
+// IVF search restricted to the admitted ids, over-fetching k * refine candidates and re-ranking them
+// exactly from the stored vectors (PQ codes alone cannot order near neighbours in 512-d).
+JNIEXPORT jint JNICALL Java_io_matchstream_index_vector_FaissIndex_searchIndex(
+        JNIEnv* env, jclass, jlong jh, jfloatArray jq, jint k, jlongArray words, jint nprobe, jint refine,
+        jlongArray out_ids, jfloatArray out_scores) {
+    return guarded(env, (jint)0, [&]() -> jint {
+        Handle* h = H(jh);
+        FloatArray q(env, jq);
+        if ((int)q.v.size() != h->d) throw std::invalid_argument("query has " + std::to_string(q.v.size()) + " dimensions, index has " + std::to_string(h->d));
+        TopK top(k);
+        {
+            PinnedBitmap bm(env, words);
+            search_index(h, q.v.data(), bm.words, bm.n_words, nprobe, refine, top);
+        }
+        return emit(env, top, out_ids, out_scores);
+    });
+}
+
+// Retraining, step 1 (Java holds the write lock briefly): copy a random training sample and start
+// recording which ids change while the new index is built.
+JNIEXPORT jlong JNICALL Java_io_matchstream_index_vector_FaissIndex_beginTraining(JNIEnv* env, jclass, jlong jh, jint max_sample, jlong seed) {
+    return guarded(env, (jlong)0, [&]() -> jlong {
+        Handle* h = H(jh);
+        auto job = std::make_unique<Job>();
+        job->trained.ivf = new_ivf(h->d, h->factory);
+        size_t n = h->store.size();
+        size_t ns = std::min(n, (size_t)std::max(1, (int)max_sample));
+        std::vector<size_t> slots(n);
+        for (size_t i = 0; i < n; i++) slots[i] = i;
+        std::mt19937_64 rng((uint64_t)seed);
+        for (size_t i = 0; i < ns; i++) std::swap(slots[i], slots[i + rng() % (n - i)]); // partial Fisher-Yates
+        job->sample.resize(ns * h->d);
+        for (size_t i = 0; i < ns; i++) std::memcpy(job->sample.data() + i * h->d, h->store.at(slots[i]), sizeof(float) * h->d);
+        h->tracking = true;
+        h->dirty.clear();
+        return reinterpret_cast<jlong>(job.release());
+    });
+}
+
+// Step 2 (no lock): k-means and PQ training on the sample, then its mean residual as the drift baseline.
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_trainJob(JNIEnv* env, jclass, jlong jjob) {
+    guarded(env, 0, [&]() {
+        Job* job = reinterpret_cast<Job*>(jjob);
+        faiss::IndexIVF* ivf = job->trained.ivf.get();
+        idx_t ns = job->sample.size() / ivf->d;
+        // IndexIVF::train, with the second stage (codec on residuals) on a prefix of the sample: the codec's
+        // own k-means caps its points anyway, and assigning all of them to compute residuals cost as much as
+        // the coarse k-means itself.
+        ivf->train_q1(ns, job->sample.data(), false, ivf->metric_type);
+        ivf->train_residual(std::min<idx_t>(ns, kCodecTrainingPoints), job->sample.data());
+        ivf->is_trained = true;
+        job->trained.prepare_norms();
+        std::vector<idx_t> assign(ns);
+        std::vector<float> sim(ns);
+        ivf->quantizer->search(ns, job->sample.data(), 1, sim.data(), assign.data());
+        double sum = 0;
+        for (idx_t i = 0; i < ns; i++) {
+            float xn = faiss::fvec_norm_L2sqr(job->sample.data() + i * ivf->d, ivf->d);
+            sum += std::max(0.0, (double)xn + job->trained.centroid_norms[assign[i]] - 2.0 * sim[i]);
+        }
+        job->trained.baseline_residual = ns > 0 ? sum / ns : 0;
+        std::vector<float>().swap(job->sample);
+        return 0;
+    });
+}
+
+// Step 3 (Java's read lock, repeated): add the next chunk of stored vectors to the new index. Returns the
+// next slot, or -1 once every slot has been visited.
+JNIEXPORT jlong JNICALL Java_io_matchstream_index_vector_FaissIndex_addChunk(JNIEnv* env, jclass, jlong jh, jlong jjob, jint chunk) {
+    return guarded(env, (jlong)-1, [&]() -> jlong {
+        Handle* h = H(jh);
+        Job* job = reinterpret_cast<Job*>(jjob);
+        size_t n = h->store.size();
+        size_t from = job->next_slot;
+        size_t to = std::min(n, from + (size_t)std::max(1, (int)chunk));
+        if (from < to) job->trained.add(to - from, h->store.at(from), h->store.ids.data() + from);
+        job->next_slot = to;
+        return to >= n ? -1 : (jlong)to;
+    });
+}
+
+// Step 4 (Java's write lock): replay the ids that changed or moved since step 1, add any slots beyond the
+// last chunk, and swap the new index in. Slots only move downwards (swap-remove), so every id is either
+// added by a chunk exactly once or is in the dirty set.
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_install(JNIEnv* env, jclass, jlong jh, jlong jjob) {
+    guarded(env, 0, [&]() {
+        Handle* h = H(jh);
+        Job* job = reinterpret_cast<Job*>(jjob);
+        Trained& t = job->trained;
+        std::vector<idx_t> dirty(h->dirty.begin(), h->dirty.end());
+        t.remove(dirty);
+        for (idx_t id : dirty) {
+            int32_t slot = h->store.slot(id);
+            if (slot >= 0 && (size_t)slot < job->next_slot) t.add(1, h->store.at(slot), &id);
+        }
+        size_t n = h->store.size();
+        if (job->next_slot < n) t.add(n - job->next_slot, h->store.at(job->next_slot), h->store.ids.data() + job->next_slot);
+        h->trained = std::make_unique<Trained>(std::move(t));
+        h->trained_size = (int64_t)n;
+        h->retrains++;
+        h->window_sum = 0;
+        h->window_n = 0;
+        h->last_window_mean = NAN;
+        h->adds_since_training = 0;
+        h->tracking = false;
+        h->dirty.clear();
+        return 0;
+    });
+}
+
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_abortTraining(JNIEnv*, jclass, jlong jh) {
+    Handle* h = H(jh);
+    h->tracking = false;
+    h->dirty.clear();
+}
+
+JNIEXPORT jlong JNICALL Java_io_matchstream_index_vector_FaissIndex_nativeBytes(JNIEnv*, jclass, jlong jh) {
+    Handle* h = H(jh);
+    // sizes, not capacities: growth slack is never touched, so it is not resident
+    size_t bytes = h->store.data.size() * sizeof(float) + h->store.ids.size() * sizeof(idx_t) + h->store.slot_of.size() * sizeof(int32_t);
+    if (h->trained) {
+        faiss::IndexIVF* ivf = h->trained->ivf.get();
+        for (size_t l = 0; l < ivf->nlist; l++) bytes += ivf->invlists->list_size(l) * (ivf->code_size + sizeof(idx_t));
+        bytes += ivf->nlist * ivf->d * sizeof(float);
+        bytes += ivf->direct_map.hashtable.size() * (sizeof(idx_t) * 2 + 16); // node payload + pointer/hash, roughly
+        // product-quantizer tables (IVFPQ precomputed tables when present)
+        if (auto* pq = dynamic_cast<faiss::IndexIVFPQ*>(ivf)) bytes += pq->pq.centroids.size() * sizeof(float) + pq->precomputed_table.size() * sizeof(float);
+    }
+    return (jlong)bytes;
+}
+
+// File layout: magic, d, factory, window, store (n, ids, vectors), trained flag, then Faiss's own
+// write_index of the IVF index (its direct map included) and the drift baseline.
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_save(JNIEnv* env, jclass, jlong jh, jstring jpath) {
+    guarded(env, 0, [&]() {
+        Handle* h = H(jh);
+        const char* c = env->GetStringUTFChars(jpath, nullptr);
+        std::string path(c);
+        env->ReleaseStringUTFChars(jpath, c);
+        std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
+        if (!f) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+        faiss::FileIOWriter w(f.get());
+        auto put = [&](const void* p, size_t size, size_t n) { w(p, size, n); };
+        int64_t header[4] = {(int64_t)kMagic, h->d, (int64_t)h->factory.size(), h->window};
+        put(header, sizeof(int64_t), 4);
+        put(h->factory.data(), 1, h->factory.size());
+        int64_t n = h->store.size();
+        put(&n, sizeof(n), 1);
+        put(h->store.ids.data(), sizeof(idx_t), n);
+        put(h->store.data.data(), sizeof(float), (size_t)n * h->d);
+        int64_t tr[3] = {h->trained ? 1 : 0, h->trained_size, h->retrains};
+        put(tr, sizeof(int64_t), 3);
+        if (h->trained) {
+            put(&h->trained->baseline_residual, sizeof(double), 1);
+            faiss::write_index(h->trained->ivf.get(), &w);
+        }
+        if (std::fflush(f.get()) != 0 || std::ferror(f.get())) throw std::runtime_error("write failed: " + path);
+        return 0;
+    });
+}
+
+JNIEXPORT jlong JNICALL Java_io_matchstream_index_vector_FaissIndex_load(JNIEnv* env, jclass, jstring jpath) {
+    return guarded(env, (jlong)0, [&]() -> jlong {
+        const char* c = env->GetStringUTFChars(jpath, nullptr);
+        std::string path(c);
+        env->ReleaseStringUTFChars(jpath, c);
+        return reinterpret_cast<jlong>(load_handle(path));
+    });
+}
+
+} // extern "C"
+
+extern "C" JNIEXPORT jstring JNICALL Java_io_matchstream_index_vector_FaissIndex_describeNative(JNIEnv* env, jclass, jlong jh) {
+    Handle* h = H(jh);
+    return env->NewStringUTF((h->factory + "/" + std::to_string(h->d)).c_str());
+}

@@ -1,0 +1,122 @@
+package io.matchstream.index.vector;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The search planner the query service calls: picks, per query, between an exact scan over the admitted ids
+ * and the IVF index with an ID selector, from the filter's selectivity ({@link IdFilter#admittedCount()} /
+ * {@link #size()}).
+ *
+ * <ul>
+ *   <li>Few admitted (at most {@link VectorIndexConfig#exactMaxAdmitted()}, or a fraction under
+ *       {@link VectorIndexConfig#exactBelow()}), or the index not trained yet: exact scan of just those ids.
+ *       It is both exact and cheap there, where IVF lists hold too few admitted ids to fill k.</li>
+ *   <li>Otherwise: IVF search with the bitmap as ID selector, k x {@link #refine} candidates re-ranked exactly
+ *       (deeper when most ids are admitted); nprobe grows as the filter gets more selective (below
+ *       {@link VectorIndexConfig#boostBelow()}).</li>
+ *   <li>If the IVF pass returns fewer than min(k, admitted) hits, the query is answered by the exact scan, so a
+ *       result holds k hits whenever k admitted vectors exist.</li>
+ * </ul>
+ */
+public final class FilterAwareIndex implements VectorIndex {
+    /** What the planner did for one query (metrics, tests, the benchmark). */
+    public enum Plan { EXACT, INDEX, INDEX_THEN_EXACT }
+
+    private final FaissIndex index;
+    private final VectorIndexConfig config;
+    private final LongAdder exactPlans = new LongAdder();
+    private final LongAdder indexPlans = new LongAdder();
+    private final LongAdder fallbacks = new LongAdder();
+
+    public FilterAwareIndex(FaissIndex index) {
+        this.index = index;
+        this.config = index.config();
+    }
+
+    /** The underlying index (training state, batch upserts, native bytes). */
+    public FaissIndex faiss() {
+        return index;
+    }
+
+    @Override
+    public int dimension() {
+        return index.dimension();
+    }
+
+    @Override
+    public String description() {
+        return "planned(" + index.description() + ")";
+    }
+
+    @Override
+    public long size() {
+        return index.size();
+    }
+
+    @Override
+    public void upsert(long id, float[] vector) {
+        index.upsert(id, vector);
+    }
+
+    @Override
+    public boolean remove(long id) {
+        return index.remove(id);
+    }
+
+    @Override
+    public Hits search(float[] query, int k, IdFilter admitted) {
+        long size = index.size();
+        long count = admitted == null ? size : Math.min(admitted.admittedCount(), size);
+        Plan plan = plan(count, size);
+        if (plan == Plan.EXACT) {
+            exactPlans.increment();
+            return index.searchExact(query, k, admitted);
+        }
+        indexPlans.increment();
+        Hits hits = index.searchIndexed(query, k, admitted, nprobe(count, size), refine(count, size));
+        if (hits.size() < Math.min(k, count)) {
+            fallbacks.increment();
+            return index.searchExact(query, k, admitted);
+        }
+        return hits;
+    }
+
+    /** The plan for a filter admitting {@code admitted} of {@code size} ids (before any fallback). */
+    public Plan plan(long admitted, long size) {
+        if (!index.isTrained() || admitted <= config.exactMaxAdmitted() || admitted < config.exactBelow() * size) {
+            return Plan.EXACT;
+        }
+        return Plan.INDEX;
+    }
+
+    /** nprobe for a filter admitting {@code admitted} of {@code size}: scaled so the scanned lists still hold enough admitted ids. */
+    public int nprobe(long admitted, long size) {
+        double fraction = size == 0 ? 1 : (double) admitted / size;
+        if (fraction >= config.boostBelow()) {
+            return config.nprobe();
+        }
+        return (int) Math.ceil(config.nprobe() * Math.sqrt(config.boostBelow() / Math.max(fraction, 1e-9)));
+    }
+
+    /** Shortlist depth (candidates / k) for a filter admitting {@code admitted} of {@code size}. */
+    public int refine(long admitted, long size) {
+        double fraction = size == 0 ? 1 : (double) admitted / size;
+        return Math.max(config.refineFactor(), (int) Math.ceil(config.denseRefineFactor() * fraction));
+    }
+
+    /** Queries answered by each plan so far: exact, index, index then exact. */
+    public long[] planCounts() {
+        return new long[] {exactPlans.sum(), indexPlans.sum(), fallbacks.sum()};
+    }
+
+    @Override
+    public void save(Path file) {
+        index.save(file);
+    }
+
+    @Override
+    public void close() {
+        index.close();
+    }
+}

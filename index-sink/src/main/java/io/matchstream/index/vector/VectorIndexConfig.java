@@ -1,0 +1,109 @@
+package io.matchstream.index.vector;
+
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * How the vector index is built and searched. Defaults are the ones the benchmark chose
+ * ({@code ./matchstream bench index}, README "Vector index (Faiss)"); each is read from
+ * {@code MATCHSTREAM_INDEX_*} environment variables or the same keys as properties ({@link #from}).
+ *
+ * @param dimension            embedding dimension (one model version per index)
+ * @param factory              Faiss factory string: an IVF index without fast-scan ("IVF1024,PQ32"), or "Flat"
+ * @param nprobe               inverted lists scanned per query when most ids are admitted
+ * @param refineFactor         the index returns at least k * refineFactor candidates, re-ranked exactly from stored vectors
+ * @param denseRefineFactor    the same with every id admitted, scaled down linearly with the admitted fraction
+ *                             (never below refineFactor): the denser the admitted set, the more near-ties within
+ *                             one inverted list the PQ codes cannot order, so the shortlist must be deeper
+ * @param boostBelow           below this admitted fraction nprobe grows as nprobe * sqrt(boostBelow / fraction),
+ *                             so a selective filter still finds k * refineFactor admitted candidates
+ * @param exactBelow           admitted fraction under which the planner scans the admitted ids exactly
+ * @param exactMaxAdmitted     admitted count at or under which the planner scans exactly whatever the fraction
+ * @param minTrainVectors      vectors needed before the IVF quantiser is trained (exact search serves until then)
+ * @param maxTrainVectors      training sample size (k-means cost grows with it; Faiss itself caps at 256 x nlist)
+ * @param driftWindow          adds per drift measurement window
+ * @param driftThreshold       retrain when a window's mean squared residual to its centroid exceeds the training
+ *                             sample's by this ratio
+ * @param backgroundTraining   train on a background thread (searches and writes continue) instead of inline
+ * @param seed                 training sample seed (reproducible builds)
+ */
+public record VectorIndexConfig(
+        int dimension,
+        String factory,
+        int nprobe,
+        int refineFactor,
+        int denseRefineFactor,
+        double boostBelow,
+        double exactBelow,
+        long exactMaxAdmitted,
+        int minTrainVectors,
+        int maxTrainVectors,
+        int driftWindow,
+        double driftThreshold,
+        boolean backgroundTraining,
+        long seed) {
+
+    public static final String DEFAULT_FACTORY = "IVF1024,PQ32";
+
+    public VectorIndexConfig {
+        if (dimension <= 0) throw new IllegalArgumentException("dimension must be positive");
+        if (nprobe <= 0 || refineFactor <= 0) throw new IllegalArgumentException("nprobe and refineFactor must be positive");
+    }
+
+    public static VectorIndexConfig defaults(int dimension) {
+        return new VectorIndexConfig(dimension, DEFAULT_FACTORY, 16, 10, 100, 1.0, 0.002, 1000,
+                50_000, 40_000, 10_000, 1.3, true, 42);
+    }
+
+    /** Reads keys such as {@code index.factory} from {@code values}, falling back to {@code base}. */
+    public static VectorIndexConfig from(Map<String, String> values, VectorIndexConfig base) {
+        Function<String, String> v = key -> {
+            String env = "MATCHSTREAM_INDEX_" + key.substring("index.".length()).replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase().replace('.', '_');
+            return values.getOrDefault(key, values.get(env));
+        };
+        return new VectorIndexConfig(
+                intOr(v.apply("index.dimension"), base.dimension),
+                v.apply("index.factory") != null ? v.apply("index.factory") : base.factory,
+                intOr(v.apply("index.nprobe"), base.nprobe),
+                intOr(v.apply("index.refineFactor"), base.refineFactor),
+                intOr(v.apply("index.denseRefineFactor"), base.denseRefineFactor),
+                doubleOr(v.apply("index.boostBelow"), base.boostBelow),
+                doubleOr(v.apply("index.exactBelow"), base.exactBelow),
+                v.apply("index.exactMaxAdmitted") != null ? Long.parseLong(v.apply("index.exactMaxAdmitted")) : base.exactMaxAdmitted,
+                intOr(v.apply("index.minTrainVectors"), base.minTrainVectors),
+                intOr(v.apply("index.maxTrainVectors"), base.maxTrainVectors),
+                intOr(v.apply("index.driftWindow"), base.driftWindow),
+                doubleOr(v.apply("index.driftThreshold"), base.driftThreshold),
+                v.apply("index.backgroundTraining") != null ? Boolean.parseBoolean(v.apply("index.backgroundTraining")) : base.backgroundTraining,
+                v.apply("index.seed") != null ? Long.parseLong(v.apply("index.seed")) : base.seed);
+    }
+
+    public VectorIndexConfig withFactory(String factory) {
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+                minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
+    }
+
+    public VectorIndexConfig withTraining(int minTrainVectors, int maxTrainVectors, boolean background) {
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+                minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, background, seed);
+    }
+
+    public VectorIndexConfig withDrift(int driftWindow, double driftThreshold) {
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+                minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
+    }
+
+    /** Search knobs; denseRefineFactor follows refineFactor (a fixed shortlist depth). */
+    public VectorIndexConfig withSearch(int nprobe, int refineFactor, double boostBelow, double exactBelow, long exactMaxAdmitted) {
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, refineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+                minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
+    }
+
+    private static int intOr(String s, int d) {
+        return s == null ? d : Integer.parseInt(s);
+    }
+
+    private static double doubleOr(String s, double d) {
+        return s == null ? d : Double.parseDouble(s);
+    }
+}

@@ -1,0 +1,237 @@
+package io.matchstream.index.vector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.matchstream.index.vector.VectorIndex.Hits;
+import io.matchstream.index.vector.VectorIndex.IdFilter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Faiss binding on small data: writes, training, drift, snapshots, errors and native lifetime. */
+class FaissIndexTest {
+    static final int D = 64;
+    static final int N = 6000;
+    static final SyntheticEmbeddings DATA = new SyntheticEmbeddings(D, 40, 3);
+
+    /** IVF16,PQ8x4 trained inline after 3000 vectors; drift measured over windows of 500 adds. */
+    static VectorIndexConfig small(boolean background) {
+        return VectorIndexConfig.defaults(D).withFactory("IVF16,PQ8x4").withTraining(3000, 3000, background).withDrift(500, 1.3)
+                .withSearch(4, 10, 0.5, 0.0, 0);
+    }
+
+    static float[] row(float[] rows, int i) {
+        return Arrays.copyOfRange(rows, i * D, (i + 1) * D);
+    }
+
+    static long[] range(int from, int n) {
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) ids[i] = from + i;
+        return ids;
+    }
+
+    static IdFilter filterOf(long... ids) {
+        BitSet bits = new BitSet();
+        for (long id : ids) bits.set((int) id);
+        return new IdFilter(bits.toLongArray(), bits.cardinality());
+    }
+
+    static FaissIndex filled(VectorIndexConfig config, float[] base) {
+        FaissIndex index = FaissIndex.create(config);
+        index.upsertAll(range(0, base.length / D), base);
+        index.awaitTraining();
+        return index;
+    }
+
+    @Test
+    void trainsOnceEnoughVectorsArriveAndServesExactlyBefore() {
+        float[] base = DATA.draw(N, 1);
+        try (FaissIndex index = FaissIndex.create(small(false))) {
+            index.upsertAll(range(0, 2999), Arrays.copyOf(base, 2999 * D));
+            assertThat(index.isTrained()).isFalse();
+            Hits before = index.search(row(base, 5), 1, null);
+            assertThat(before.ids()).containsExactly(5L); // exact search finds the vector itself
+            index.upsert(2999, row(base, 2999));
+            assertThat(index.isTrained()).isTrue();
+            assertThat(index.trainings()).isEqualTo(1);
+            assertThat(index.size()).isEqualTo(3000);
+            assertThat(index.search(row(base, 5), 1, null).ids()).containsExactly(5L);
+        }
+    }
+
+    @Test
+    void upsertReplacesTheVectorAndRemoveDeletesIt() {
+        float[] base = DATA.draw(N, 1);
+        for (boolean trained : new boolean[] {false, true}) {
+            try (FaissIndex index = FaissIndex.create(small(false))) {
+                int n = trained ? N : 1000;
+                index.upsertAll(range(0, n), Arrays.copyOf(base, n * D));
+                assertThat(index.isTrained()).isEqualTo(trained);
+                float[] other = row(base, 900);
+                index.upsert(7, other); // 7 now holds 900's vector
+                assertThat(index.size()).isEqualTo(n);
+                Hits h = index.search(other, 2, null);
+                assertThat(h.ids()).containsExactlyInAnyOrder(7L, 900L);
+                assertThat(h.scores()[0]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
+                assertThat(index.search(row(base, 7), 1, null).ids()).doesNotContain(7L).hasSize(1);
+
+                assertThat(index.remove(900)).isTrue();
+                assertThat(index.remove(900)).isFalse();
+                assertThat(index.size()).isEqualTo(n - 1);
+                assertThat(index.search(other, 1, null).ids()).containsExactly(7L);
+                assertThat(index.searchExact(other, 5, null).ids()).doesNotContain(900L);
+                assertThat(index.search(other, 1, filterOf(900)).size()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void plannerReturnsKHitsWheneverKAreAdmitted() {
+        float[] base = DATA.draw(N, 1);
+        // exactMaxAdmitted 0, exactBelow 0, nprobe 1 unboosted: the IVF pass runs first and misses most
+        try (FilterAwareIndex planned = new FilterAwareIndex(filled(small(false).withSearch(1, 10, 0.0, 0.0, 0), base))) {
+            assertThat(planned.faiss().isTrained()).isTrue();
+            long[] admitted = {3, 77, 1500, 2222, 4001, 4002, 4500, 5100, 5555, 5999};
+            float[] query = DATA.draw(1, 99);
+            Hits hits = planned.search(query, 10, filterOf(admitted));
+            assertThat(hits.ids()).containsExactlyInAnyOrder(admitted);
+            Hits fewer = planned.search(query, 10, filterOf(3, 77, 1500));
+            assertThat(fewer.ids()).containsExactlyInAnyOrder(3L, 77L, 1500L);
+            // scores best first, and equal to the exact inner products
+            for (int i = 0; i < hits.size(); i++) {
+                assertThat(hits.scores()[i]).isCloseTo(ExactIndex.dot(query, base, (int) hits.ids()[i] * D, D), org.assertj.core.data.Offset.offset(1e-4f));
+                if (i > 0) assertThat(hits.scores()[i]).isLessThanOrEqualTo(hits.scores()[i - 1]);
+            }
+            assertThat(planned.planCounts()[2]).as("the IVF pass came back short and fell back to exact").isPositive();
+        }
+    }
+
+    @Test
+    void plannerScansExactlyWhenFewAreAdmitted() {
+        float[] base = DATA.draw(N, 1);
+        VectorIndexConfig config = small(false).withSearch(4, 10, 0.5, 0.01, 100);
+        try (FilterAwareIndex planned = new FilterAwareIndex(filled(config, base))) {
+            assertThat(planned.plan(50, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
+            assertThat(planned.plan(N / 2, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
+            assertThat(planned.nprobe(N / 100, N)).isGreaterThan(config.nprobe());
+            planned.search(DATA.draw(1, 5), 10, filterOf(range(100, 50)));
+            assertThat(planned.planCounts()[0]).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void saveAndLoadGiveTheSameAnswers(@TempDir Path dir) {
+        float[] base = DATA.draw(N, 1);
+        float[] queries = DATA.draw(20, 8);
+        for (int n : new int[] {1000, N}) { // untrained and trained
+            Path file = dir.resolve("index-" + n);
+            try (FaissIndex index = filled(small(false), Arrays.copyOf(base, n * D))) {
+                index.remove(3);
+                index.save(file);
+                try (FaissIndex loaded = FaissIndex.load(file, small(false))) {
+                    assertThat(loaded.size()).isEqualTo(n - 1);
+                    assertThat(loaded.isTrained()).isEqualTo(index.isTrained());
+                    assertThat(loaded.description()).isEqualTo("IVF16,PQ8x4");
+                    for (int q = 0; q < 20; q++) {
+                        Hits a = index.search(row(queries, q), 10, null);
+                        Hits b = loaded.search(row(queries, q), 10, null);
+                        assertThat(b.ids()).containsExactly(a.ids());
+                    }
+                    loaded.upsert(3, row(base, 3)); // still writable after load (direct map restored)
+                    assertThat(loaded.search(row(base, 3), 1, null).ids()).containsExactly(3L);
+                }
+            }
+        }
+    }
+
+    @Test
+    void retrainsWhenTheDataDriftsAndNotOtherwise() {
+        float[] base = DATA.draw(4000, 1);
+        try (FaissIndex index = filled(small(false), base)) {
+            assertThat(index.trainings()).isEqualTo(1);
+            index.upsertAll(range(4000, 1000), DATA.draw(1000, 2)); // same distribution: two windows
+            System.out.printf("drift ratio, same distribution: %.3f%n", index.driftRatio());
+            assertThat(index.driftRatio()).isLessThan(1.3);
+            assertThat(index.trainings()).isEqualTo(1);
+            // a new model version's (or market's) neighbourhoods: different cluster centres
+            SyntheticEmbeddings elsewhere = new SyntheticEmbeddings(D, 40, 1234);
+            float[] moved = elsewhere.draw(1000, 3);
+            index.upsertAll(range(5000, 1000), moved);
+            assertThat(index.trainings()).isEqualTo(2);
+            float[] more = elsewhere.draw(500, 4);
+            index.upsertAll(range(6000, 500), more);
+            assertThat(index.trainings()).as("no second retrain within 10%% growth").isEqualTo(2);
+            assertThat(index.search(row(moved, 10), 1, null).ids()).containsExactly(5010L);
+            // the retrained centroids fit the new population better than centroids trained without it
+            try (FaissIndex stale = filled(small(false).withDrift(500, 1e9), base)) { // measures, never retrains
+                stale.upsertAll(range(6000, 500), more);
+                System.out.printf("drift ratio of new data: stale centroids %.3f, retrained %.3f%n", stale.driftRatio(), index.driftRatio());
+                assertThat(stale.driftRatio()).isGreaterThan(1.3);
+                assertThat(index.driftRatio()).isLessThan(stale.driftRatio());
+            }
+        }
+    }
+
+    @Test
+    void backgroundTrainingKeepsSearchesAndWritesGoing() throws Exception {
+        float[] base = DATA.draw(N, 1);
+        try (FaissIndex index = FaissIndex.create(small(true))) {
+            index.upsertAll(range(0, 3000), Arrays.copyOf(base, 3000 * D)); // starts training in the background
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger searches = new AtomicInteger();
+            Thread reader = new Thread(() -> {
+                while (!stop.get()) {
+                    assertThat(index.search(row(base, 11), 10, null).size()).isEqualTo(10);
+                    searches.incrementAndGet();
+                }
+            });
+            reader.start();
+            // written while training runs: replayed into the new index when it is swapped in
+            for (int i = 3000; i < N; i++) index.upsert(i, row(base, i));
+            index.remove(12);
+            index.upsert(13, row(base, 5000));
+            index.awaitTraining();
+            stop.set(true);
+            reader.join();
+            assertThat(searches.get()).isPositive();
+            assertThat(index.isTrained()).isTrue();
+            assertThat(index.size()).isEqualTo(N - 1);
+            assertThat(index.search(row(base, 5999), 1, null).ids()).containsExactly(5999L);
+            assertThat(index.search(row(base, 12), 10, null).ids()).doesNotContain(12L);
+            assertThat(index.search(row(base, 5000), 2, null).ids()).containsExactlyInAnyOrder(13L, 5000L);
+        }
+    }
+
+    @Test
+    void faissErrorsBecomeJavaExceptions(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> FaissIndex.create(small(false).withFactory("IVF16,Nonsense"))).isInstanceOf(VectorIndexException.class)
+                .hasMessageContaining("faiss");
+        assertThatThrownBy(() -> FaissIndex.create(small(false).withFactory("IVF16,PQ8x4fs"))).isInstanceOf(VectorIndexException.class)
+                .hasMessageContaining("cannot filter");
+        assertThatThrownBy(() -> FaissIndex.create(small(false).withFactory("HNSW32"))).isInstanceOf(VectorIndexException.class);
+        try (FaissIndex index = FaissIndex.create(small(false))) {
+            assertThatThrownBy(() -> index.upsert(1, new float[D + 1])).isInstanceOf(VectorIndexException.class).hasMessageContaining("dimensions");
+            assertThatThrownBy(() -> index.search(new float[D - 1], 3, null)).isInstanceOf(VectorIndexException.class).hasMessageContaining("dimensions");
+            assertThatThrownBy(() -> index.upsert(-5, new float[D])).isInstanceOf(VectorIndexException.class).hasMessageContaining("outside");
+            assertThat(index.size()).isZero();
+        }
+        Path junk = Files.writeString(dir.resolve("junk"), "not an index");
+        assertThatThrownBy(() -> FaissIndex.load(junk, small(false))).isInstanceOf(VectorIndexException.class);
+        assertThatThrownBy(() -> FaissIndex.load(dir.resolve("missing"), small(false))).isInstanceOf(VectorIndexException.class);
+    }
+
+    @Test
+    void closeFreesOnceAndASecondCloseIsHarmless() {
+        FaissIndex index = filled(small(false), DATA.draw(N, 1));
+        index.close();
+        index.close();
+        assertThatThrownBy(() -> index.search(new float[D], 1, null)).isInstanceOf(VectorIndexException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> index.upsert(1, new float[D])).isInstanceOf(VectorIndexException.class).hasMessageContaining("closed");
+    }
+}
