@@ -2,6 +2,8 @@ package io.matchstream.index;
 
 import io.matchstream.index.vector.ExactIndex;
 import io.matchstream.index.vector.VectorIndex;
+import io.matchstream.index.vector.VectorIndexConfig;
+import io.matchstream.index.vector.VectorIndexes;
 import java.nio.file.Path;
 
 /**
@@ -16,8 +18,10 @@ public interface IndexFactory {
     VectorIndex load(Path file, int dimension);
 
     /**
-     * The factory for {@code --index-type}. {@code exact}: {@link ExactIndex}, exact inner product on the heap.
-     * The Faiss planner (issue #9, index-native branch) plugs in here as one more case.
+     * The factory for {@code --index-type}. {@code faiss} (the default): the filter-aware planner over Faiss
+     * ({@link VectorIndexes}; exact scans until enough vectors arrive to train the IVF quantiser, knobs from
+     * {@code MATCHSTREAM_INDEX_*}, README "Vector index (Faiss)"). {@code exact}: {@link ExactIndex}, exact
+     * inner product on the heap, no native library.
      */
     static IndexFactory forType(String indexType) {
         return switch (indexType) {
@@ -32,7 +36,22 @@ public interface IndexFactory {
                     return ExactIndex.load(file);
                 }
             };
-            default -> throw new IllegalArgumentException("unknown --index-type '" + indexType + "'; known: exact");
+            case "faiss" -> new IndexFactory() {
+                @Override
+                public VectorIndex create(int dimension) {
+                    return VectorIndexes.open(config(dimension));
+                }
+
+                @Override
+                public VectorIndex load(Path file, int dimension) {
+                    return VectorIndexes.load(file, config(dimension));
+                }
+
+                private VectorIndexConfig config(int dimension) {
+                    return VectorIndexConfig.from(System.getenv(), VectorIndexConfig.defaults(dimension));
+                }
+            };
+            default -> throw new IllegalArgumentException("unknown --index-type '" + indexType + "'; known: faiss, exact");
         };
     }
 }

@@ -71,7 +71,7 @@ public record IndexServiceConfig(
         d.put("data-dir", System.getProperty("user.dir") + "/.matchstream/data/index-sink");
         d.put("snapshot-interval-ms", "30000");
         d.put("snapshots-kept", "2");
-        d.put("index-type", "exact");
+        d.put("index-type", "faiss");
         d.put("peers", "");
         d.put("weight-preference", "1.0");
         d.put("weight-reciprocal", "0.5");

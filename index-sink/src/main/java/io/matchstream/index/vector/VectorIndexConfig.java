@@ -50,8 +50,15 @@ public record VectorIndexConfig(
         if (nprobe <= 0 || refineFactor <= 0) throw new IllegalArgumentException("nprobe and refineFactor must be positive");
     }
 
+    /**
+     * The measured default for 512-d embeddings ({@value #DEFAULT_FACTORY}); for other dimensions PQ's
+     * sub-quantiser count drops to the largest power of two up to 32 that divides the dimension (PQ needs
+     * {@code d % M == 0}).
+     */
     public static VectorIndexConfig defaults(int dimension) {
-        return new VectorIndexConfig(dimension, DEFAULT_FACTORY, 16, 10, 100, 1.0, 0.002, 1000,
+        int subQuantizers = java.math.BigInteger.valueOf(dimension).gcd(java.math.BigInteger.valueOf(32)).intValue();
+        String factory = subQuantizers == 32 ? DEFAULT_FACTORY : "IVF1024,PQ" + subQuantizers;
+        return new VectorIndexConfig(dimension, factory, 16, 10, 100, 1.0, 0.002, 1000,
                 50_000, 40_000, 10_000, 1.3, true, 42);
     }
 
