@@ -11,7 +11,8 @@ public final class Bench {
             "       ./matchstream bench embed [--photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
             "       ./matchstream bench preference [--users N (default 100000)] [--swipes N (default 300000)]",
             "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--state-backends rocksdb,hashmap]",
-            "       ./matchstream bench index [--vectors N (default 1000000)] [--queries N (default 200)] [--no-python] [--out DIR (default .matchstream/bench-index)]");
+            "       ./matchstream bench index [--vectors N (default 1000000)] [--queries N (default 200)] [--no-python] [--out DIR (default .matchstream/bench-index)]",
+            "       ./matchstream bench query [PROFILES (default 200000)] [QUERIES (default 2000)] [faiss|exact]   (the query service, in-process vs HTTP)");
 
     private Bench() {}
 

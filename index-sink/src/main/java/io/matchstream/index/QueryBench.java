@@ -2,6 +2,8 @@ package io.matchstream.index;
 
 import io.matchstream.events.Gender;
 import io.matchstream.events.ProfileAttributes;
+import io.matchstream.events.ProfileEmbedding;
+import io.matchstream.events.Swipe;
 import io.matchstream.events.SwipeAction;
 import io.matchstream.index.http.QueryServer;
 import io.matchstream.index.http.Tokens;
@@ -24,19 +26,14 @@ import java.util.Random;
  * Recommendation latency on synthetic profiles (clustered 512-d faces, random genders, ages, ranges and
  * places in a 1 x 1 degree region, 30 swipes per asking user): the shard's search plus re-rank in-process
  * (baseline) against the same query through HTTP with JWT, rate limit and JSON, single-threaded.
- * Not a test: run it and read the table.
- *
- * <pre>
- * mvn -q -pl index-sink -am test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
- * java -cp index-sink/target/test-classes:index-sink/target/classes:$(cat index-sink/cp.txt) \
- *     io.matchstream.index.QueryBenchmark [profiles 20000] [queries 2000] [index-type exact]
- * </pre>
+ * {@code ./matchstream bench query [profiles 200000] [queries 2000] [index-type faiss]} runs it on the index
+ * sink's own classpath (its RocksDB must not meet Flink's frocksdb in the bench module).
  */
-public final class QueryBenchmark {
+public final class QueryBench {
     public static void main(String[] args) throws Exception {
-        int profiles = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int profiles = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int queries = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
-        String indexType = args.length > 2 ? args[2] : "exact";
+        String indexType = args.length > 2 ? args[2] : "faiss";
         int dim = 512;
         Random random = new Random(42);
         Path dir = Files.createTempDirectory("query-benchmark");
@@ -45,7 +42,7 @@ public final class QueryBenchmark {
         long buildStart = System.nanoTime();
         float[][] centres = new float[64][];
         for (int c = 0; c < centres.length; c++) {
-            centres[c] = Events.random(random, dim);
+            centres[c] = randomUnit(random, dim);
         }
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         try (Shard shard = new Shard(AttributeStore.open(dir.resolve("db")), Map.of(), IndexFactory.forType(indexType), config.weights())) {
@@ -60,17 +57,18 @@ public final class QueryBenchmark {
                         t0.plusSeconds(random.nextInt(86_400 * 7)));
                 shard.applyAttributes(user, p, 0, p.getUpdatedAt().toEpochMilli());
                 float[] v = centres[random.nextInt(centres.length)].clone();
-                float[] noise = Events.random(random, dim);
+                float[] noise = randomUnit(random, dim);
                 for (int d = 0; d < dim; d++) {
                     v[d] += 0.6f * noise[d];
                 }
-                shard.applyEmbedding(Events.embedding(user, "v1", Events.unit(v), t0));
+                shard.applyEmbedding(new ProfileEmbedding(user, floats(unit(v)), "v1", "bench", null, false, "e-" + user, t0));
             }
             String[] askers = new String[200];
             for (int a = 0; a < askers.length; a++) {
                 askers[a] = "u" + random.nextInt(profiles);
                 for (int s = 0; s < 30; s++) {
-                    shard.applySwipe(Events.swipe(askers[a], "u" + random.nextInt(profiles), SwipeAction.values()[random.nextInt(4)], t0));
+                    String target = "u" + random.nextInt(profiles);
+                    shard.applySwipe(new Swipe("s-" + askers[a] + "-" + target, askers[a], target, SwipeAction.values()[random.nextInt(4)], t0));
                 }
             }
             double buildSeconds = (System.nanoTime() - buildStart) / 1e9;
@@ -103,7 +101,7 @@ public final class QueryBenchmark {
                     return Map.of();
                 }
             }, Clock.systemUTC()).start();
-            HttpClient http = HttpClient.newHttpClient();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String token = Tokens.hs256(config.jwtHs256Secret(), config.jwtIssuer(), "bench", "admin", Duration.ofHours(1));
             long[] overHttp = new long[queries];
             for (int q = -200; q < queries; q++) {
@@ -126,6 +124,34 @@ public final class QueryBenchmark {
             row("in-process search + re-rank (baseline)", inProcess);
             row("HTTP: JWT, rate limit, search, re-rank, JSON", overHttp);
         }
+    }
+
+    private static float[] randomUnit(Random random, int dim) {
+        float[] v = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return unit(v);
+    }
+
+    private static List<Float> floats(float[] v) {
+        List<Float> out = new java.util.ArrayList<>(v.length);
+        for (float x : v) {
+            out.add(x);
+        }
+        return out;
+    }
+
+    private static float[] unit(float[] v) {
+        double n = 0;
+        for (float x : v) {
+            n += x * x;
+        }
+        float[] out = v.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] /= (float) Math.sqrt(n);
+        }
+        return out;
     }
 
     private static void row(String name, long[] nanos) {
