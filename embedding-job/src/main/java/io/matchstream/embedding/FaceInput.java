@@ -52,9 +52,10 @@ final class FaceInput {
             }
             return;
         }
-        // The source columns and weights of each output column, computed once per image rather than once
-        // per pixel; the arithmetic per value is unchanged (same operations, same order), so the values
-        // are bit for bit those of TF's resizeBilinear as before. -1 marks a column in the padding.
+        // TF's resizeBilinear is separable: each source row is first interpolated across (once, though two
+        // output rows use it), then each output value between its two rows. The operations per value are
+        // those of interpolating the four pixels in one go (same operands, same order), so the values are
+        // bit for bit the same. -1 marks a row or column in the padding.
         double scale = (double) side / size;
         int[] column0 = new int[size];
         int[] column1 = new int[size];
@@ -67,41 +68,62 @@ final class FaceInput {
             column0[c] = inside(c0 - left, width);
             column1[c] = inside(c1 - left, width);
         }
-        int green = offset + plane;
-        int blue = offset + 2 * plane;
+        double[] upper = new double[3 * size];
+        double[] lower = new double[3 * size];
+        int upperRow = Integer.MIN_VALUE;
+        int lowerRow = Integer.MIN_VALUE;
         for (int r = 0; r < size; r++) {
             double sourceRow = r * scale;
             int r0 = (int) Math.floor(sourceRow);
             int r1 = Math.min(side - 1, (int) Math.ceil(sourceRow));
             double rowFraction = sourceRow - r0;
-            int row0 = inside(r0 - top, height);
-            int row1 = inside(r1 - top, height);
-            int base0 = row0 * width;
-            int base1 = row1 * width;
-            int at = r * size;
-            for (int c = 0; c < size; c++, at++) {
-                int x0 = column0[c];
-                int x1 = column1[c];
-                int pTopLeft = row0 < 0 || x0 < 0 ? 0 : argb[base0 + x0];
-                int pTopRight = row0 < 0 || x1 < 0 ? 0 : argb[base0 + x1];
-                int pBottomLeft = row1 < 0 || x0 < 0 ? 0 : argb[base1 + x0];
-                int pBottomRight = row1 < 0 || x1 < 0 ? 0 : argb[base1 + x1];
-                double colFraction = columnFraction[c];
-                out[offset + at] = interpolate(pTopLeft >> 16 & 0xff, pTopRight >> 16 & 0xff, pBottomLeft >> 16 & 0xff,
-                        pBottomRight >> 16 & 0xff, colFraction, rowFraction);
-                out[green + at] = interpolate(pTopLeft >> 8 & 0xff, pTopRight >> 8 & 0xff, pBottomLeft >> 8 & 0xff,
-                        pBottomRight >> 8 & 0xff, colFraction, rowFraction);
-                out[blue + at] = interpolate(pTopLeft & 0xff, pTopRight & 0xff, pBottomLeft & 0xff, pBottomRight & 0xff,
-                        colFraction, rowFraction);
+            if (r0 != upperRow) {
+                if (r0 == lowerRow) { // the previous output row's lower row is this one's upper row
+                    double[] swap = upper;
+                    upper = lower;
+                    lower = swap;
+                    lowerRow = upperRow;
+                } else {
+                    across(argb, width, inside(r0 - top, height), column0, column1, columnFraction, upper);
+                }
+                upperRow = r0;
+            }
+            double[] below = upper;
+            if (r1 != r0) {
+                if (r1 != lowerRow) {
+                    across(argb, width, inside(r1 - top, height), column0, column1, columnFraction, lower);
+                    lowerRow = r1;
+                }
+                below = lower;
+            }
+            int at = offset + r * size;
+            for (int ch = 0; ch < 3; ch++, at += plane) {
+                int from = ch * size;
+                for (int c = 0; c < size; c++) {
+                    double top0 = upper[from + c];
+                    out[at + c] = (float) (top0 + (below[from + c] - top0) * rowFraction);
+                }
             }
         }
     }
 
-    private static float interpolate(double topLeft, double topRight, double bottomLeft, double bottomRight,
-            double colFraction, double rowFraction) {
-        double upper = topLeft + (topRight - topLeft) * colFraction;
-        double lower = bottomLeft + (bottomRight - bottomLeft) * colFraction;
-        return (float) (upper + (lower - upper) * rowFraction);
+    /** One source row interpolated across to the output's columns, channel by channel (zeros for a padding row). */
+    private static void across(int[] argb, int width, int row, int[] column0, int[] column1, double[] columnFraction,
+            double[] into) {
+        int size = column0.length;
+        int base = row * width;
+        for (int c = 0; c < size; c++) {
+            int x0 = column0[c];
+            int x1 = column1[c];
+            int left = row < 0 || x0 < 0 ? 0 : argb[base + x0];
+            int right = row < 0 || x1 < 0 ? 0 : argb[base + x1];
+            double fraction = columnFraction[c];
+            for (int ch = 0, shift = 16; ch < 3; ch++, shift -= 8) {
+                double l = left >> shift & 0xff;
+                double r = right >> shift & 0xff;
+                into[ch * size + c] = l + (r - l) * fraction;
+            }
+        }
     }
 
     /** {@code index} when it lies in 0..length-1, else -1 (the padding). */

@@ -51,14 +51,14 @@ public final class StageLatency {
                 photo.getHeight(), jpeg.length, rounds, Runtime.getRuntime().availableProcessors());
 
         Path other = args.length > 2 ? Path.of(args[2]) : config.faceDetector();
-        Path tinyFile = config.faceLandmarks().resolveSibling("face_landmarks_68_tiny.pt");
+
         try (FaceDetector d416 = FaceDetector.open(config.faceDetector(), 416, config.faceMinScore());
                 FaceDetector d320 = FaceDetector.open(config.faceDetector(), 320, config.faceMinScore());
                 FaceDetector d256 = FaceDetector.open(config.faceDetector(), 256, config.faceMinScore());
                 FaceDetector other416 = FaceDetector.open(other, 416, config.faceMinScore());
                 FaceDetector other320 = FaceDetector.open(other, 320, config.faceMinScore());
                 FaceLandmarks full = FaceLandmarks.open(config.faceLandmarks());
-                FaceLandmarks tiny = FaceLandmarks.open(tinyFile);
+                FaceLandmarks tiny = FaceLandmarks.open(config.faceLandmarks().resolveSibling("face_landmarks_68_tiny.pt"));
                 DlibFaceEncoder encoder = DlibFaceEncoder.open(config)) {
             DetectedFace face = d416.detect(decoded).get(0);
             Landmarks points = full.detect(decoded, face);
@@ -70,6 +70,7 @@ public final class StageLatency {
 
             Map<String, Stage> stages = new LinkedHashMap<>();
             stages.put("decode (ImageIO)", () -> decode(jpeg));
+            stages.put("detect: read pixels (Java)", () -> FaceInput.rgb(decoded));
             stages.put("detect 416: prepare (Java)", () -> FaceInput.writeSquareChw(decoded, 416, false, buffer416, 0));
             stages.put("detect 416", () -> d416.detect(decoded));
             stages.put("detect 320: prepare (Java)", () -> FaceInput.writeSquareChw(decoded, 320, false, buffer320, 0));
