@@ -8,7 +8,8 @@ face-api (@vladmandic/face-api 1.7.15, src/faceLandmarkNet/ and src/faceFeatureE
   full  FaceLandmark68Net (face_landmark_68_model, 350 KB): FaceFeatureExtractor = four denseBlock4
         (32, 64, 128, 256 channels), avg pool 7 x 7 / 2, fc 256 -> 136
 
-This file reproduces their forward pass (FaceProcessor.runNet) op by op:
+This file reproduces their forward pass (FaceProcessor.runNet) op by op (channels-last, and with the
+convolution's own padding where TF pads symmetrically: the same values, 5.7 -> 4.7 ms a face on one thread):
 
   input  N x 3 x 112 x 112 float32, RGB, pixel values 0..255 (after face-api's centred pad-to-square of the
          face crop + resizeBilinear to 112)
@@ -33,6 +34,7 @@ Usage: convert_face_landmarks.py tiny|full MODEL_DIR OUTPUT.pt
 
 import os
 import sys
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -61,6 +63,13 @@ def _pad_same(x, stride: int):
     return F.pad(x, (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2))
 
 
+def _conv_same(x, weight, bias: Optional[torch.Tensor], stride: int, groups: int):
+    # At stride 1 TF pads one row and column on each side: the convolution's own zero padding, no copy.
+    if stride == 1:
+        return F.conv2d(x, weight, bias, stride=1, padding=1, groups=groups)
+    return F.conv2d(_pad_same(x, stride), weight, bias, stride=stride, groups=groups)
+
+
 class Conv(torch.nn.Module):
     """tf.conv2d(x, filters, stride, 'same') + bias."""
 
@@ -71,7 +80,7 @@ class Conv(torch.nn.Module):
         self.register_buffer("bias", _t(w[prefix + "/bias"]))
 
     def forward(self, x):
-        return F.conv2d(_pad_same(x, self.stride), self.filters, self.bias, stride=self.stride)
+        return _conv_same(x, self.filters, self.bias, self.stride, 1)
 
 
 class SeparableConv(torch.nn.Module):
@@ -87,7 +96,7 @@ class SeparableConv(torch.nn.Module):
         self.register_buffer("bias", _t(w[prefix + "/bias"]))
 
     def forward(self, x):
-        x = F.conv2d(_pad_same(x, self.stride), self.depthwise, None, stride=self.stride, groups=self.depthwise.shape[0])
+        x = _conv_same(x, self.depthwise, None, self.stride, self.depthwise.shape[0])
         return F.conv2d(x, self.pointwise, self.bias)
 
 
@@ -119,6 +128,8 @@ class FaceLandmark68Net(torch.nn.Module):
         self.register_buffer("fc_bias", _t(w["fc/bias"]))
 
     def forward(self, x):
+        # Channels-last (NHWC) throughout, as in the detector and encoder: faster oneDNN convolutions.
+        x = x.contiguous(memory_format=torch.channels_last)
         x = (x - self.mean_rgb) / 255.0
         for block in self.blocks:
             x = block(x)

@@ -6,7 +6,11 @@ import io.matchstream.embedding.DetectedFace;
 import io.matchstream.embedding.DlibFaceEncoder;
 import io.matchstream.embedding.EmbeddingConfig;
 import io.matchstream.embedding.EmbeddingJob;
+import io.matchstream.embedding.FaceAligner;
 import io.matchstream.embedding.FaceDetector;
+import io.matchstream.embedding.FaceLandmarks;
+import io.matchstream.embedding.Landmarks;
+import io.matchstream.embedding.PhotoEmbedder;
 import io.matchstream.events.Gender;
 import io.matchstream.events.PhotoFormat;
 import io.matchstream.events.ProfileUpload;
@@ -42,8 +46,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * {@code ./matchstream bench embed}: faces per second through the embedding job on the embedded stack,
- * next to bare batched inference of the same encoder (and of detector + encoder) in this JVM, for batch
- * sizes 1, 8 and 32. Photos are face-api's demo photo with one face, scaled to a profile-photo size.
+ * next to bare batched inference of the same encoder (and of the job's whole pipeline: decode, detect,
+ * landmarks, align, encode) in this JVM, for batch sizes 1, 8 and 32, and what each stage of that pipeline
+ * costs a photo. Photos are face-api's demo photo with one face, scaled to a profile-photo size. The
+ * models and their settings are the job's defaults ({@code MATCHSTREAM_*} variables change them, as for
+ * the job).
  */
 final class EmbedBench {
     private static final int PARTITIONS = 4;
@@ -61,23 +68,33 @@ final class EmbedBench {
         }
         BufferedImage photo = scaled(ImageIO.read(sample.toFile()), options.photoWidth());
         byte[] jpeg = jpeg(photo);
-        out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos per run, 2 cores%n",
-                photo.getWidth(), photo.getHeight(), jpeg.length, options.photos());
+        out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos per run, %d cores;"
+                + " detector input %d, landmarks %s, encoder %s, libtorch threads %s%n", photo.getWidth(), photo.getHeight(),
+                jpeg.length, options.photos(), Runtime.getRuntime().availableProcessors(), config.faceDetectorInputSize(),
+                config.faceLandmarks().getFileName(), config.faceModel().getFileName(),
+                config.job().inferenceThreads() == 0 ? "libtorch's default" : config.job().inferenceThreads());
 
         List<String> rows = new ArrayList<>();
-        try (FaceDetector detector = FaceDetector.open(config); DlibFaceEncoder encoder = DlibFaceEncoder.open(config)) {
+        List<String> stageRows;
+        FaceAligner aligner = new FaceAligner(config.job().faceMargin());
+        try (FaceDetector detector = FaceDetector.open(config); FaceLandmarks landmarks = FaceLandmarks.open(config);
+                DlibFaceEncoder encoder = DlibFaceEncoder.open(config)) {
             List<DetectedFace> faces = detector.detect(photo);
             if (faces.size() != 1) {
                 throw new IllegalStateException("expected one face in the sample photo, found " + faces.size());
             }
             BufferedImage crop = crop(photo, faces.get(0));
+            // the job's libtorch threads here too (it sets them for the whole process when it opens)
+            PhotoEmbedder.useInferenceThreads(config.job().inferenceThreads());
+            stageRows = stages(jpeg, detector, landmarks, aligner, encoder, options.photos());
             for (int batch : options.batchSizes()) {
                 Bare encode = bare(options.photos(), batch, () -> encoder.encode(Collections.nCopies(batch, crop)));
                 Bare full = bare(options.photos(), batch, () -> {
                     List<BufferedImage> crops = new ArrayList<>(batch);
                     for (int i = 0; i < batch; i++) {
                         BufferedImage decoded = ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
-                        crops.add(crop(decoded, detector.detect(decoded).get(0)));
+                        DetectedFace face = detector.detect(decoded).get(0);
+                        crops.add(aligner.align(decoded, face, landmarks.detect(decoded, face)));
                     }
                     encoder.encode(crops);
                 });
@@ -102,14 +119,18 @@ final class EmbedBench {
                 EmbeddingConfig jobConfig = config.with(Map.of("bootstrap-servers", broker.bootstrapServers(),
                         "registry-url", registry.url(), "group-id", group, "batch-size", Integer.toString(batch),
                         "checkpoint-dir", dir.resolve("checkpoints-" + batch).toUri().toString()));
-                try (HeapSampler heap = new HeapSampler()) {
+                try (HeapSampler heap = new HeapSampler(); CpuSampler cpu = new CpuSampler()) {
                     JobClient job = EmbeddingJob.onKafka(jobConfig).start(flink.clientConfiguration(), null);
                     try {
                         List<TopicPartition> output = IntStream.range(0, PARTITIONS)
                                 .mapToObj(p -> new TopicPartition(Topics.PROFILE_EMBEDDINGS.name(), p)).toList();
                         Throughput t = VisibleOutput.await(broker.bootstrapServers(), output, options.photos(),
                                 Duration.ofMinutes(10), heap);
-                        jobRows.add(String.format("| %d | %.1f | %,d MiB |", batch, t.perSecond(), t.peakHeapBytes() >> 20));
+                        long end = System.nanoTime();
+                        double cpuMsPerFace = cpu.cpuNanosBetween(end - (long) (t.seconds() * 1e9), end) / 1e6 / t.records();
+                        int cores = Runtime.getRuntime().availableProcessors();
+                        jobRows.add(String.format("| %d | %.1f | %.1f | %.0f | %,d MiB |", batch, t.perSecond(), cpuMsPerFace,
+                                cores * 1000 / cpuMsPerFace, t.peakHeapBytes() >> 20));
                     } finally {
                         job.cancel().get();
                     }
@@ -117,18 +138,132 @@ final class EmbedBench {
             }
         }
         out.println();
+        out.println("Per photo, bare pipeline in one thread (medians; CPU is the calling thread's, which other processes"
+                + " do not inflate: the whole cost when libtorch runs on 1 thread, --inference-threads 1):");
+        out.println("| stage | wall ms | CPU ms |");
+        out.println("|---|---:|---:|");
+        stageRows.forEach(out::println);
+        out.println();
         out.println("Bare inference in one thread (faces/s, per-face latency p50 / p99):");
-        out.println("| batch | encoder only | latency | decode + detect + crop + encode | latency |");
+        out.println("| batch | encoder only | latency | decode + detect + landmarks + align + encode | latency |");
         out.println("|---:|---:|---:|---:|---:|");
         rows.forEach(out::println);
         out.println();
-        out.println("Embedding job on the embedded stack (parallelism 2, exactly once; faces/s visible to read_committed):");
-        out.println("| batch | faces/s | peak heap |");
-        out.println("|---:|---:|---:|");
+        out.println("Embedding job on the embedded stack (parallelism 2, exactly once; faces/s visible to read_committed;"
+                + " CPU per face is this whole process's, broker and registry included, over the same interval; the"
+                + " capacity is what the cores would give at that cost if nothing else ran on them):");
+        out.println("| batch | faces/s | CPU ms per face | faces/s the cores can do | peak heap |");
+        out.println("|---:|---:|---:|---:|---:|");
         jobRows.forEach(out::println);
     }
 
     private record Bare(double facesPerSecond, double p50PerFaceMs, double p99PerFaceMs) {}
+
+    /**
+     * Samples this process's CPU time every 20 ms, so that the CPU spent between two moments can be read
+     * afterwards: on a machine shared with other work, faces per CPU second is the number that load
+     * elsewhere does not move.
+     */
+    private static final class CpuSampler implements AutoCloseable {
+        private final com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        private final List<long[]> samples = Collections.synchronizedList(new ArrayList<>());
+        private final Thread thread;
+
+        CpuSampler() {
+            sample();
+            thread = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Thread.sleep(20);
+                        sample();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "cpu-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void sample() {
+            samples.add(new long[] {System.nanoTime(), os.getProcessCpuTime()});
+        }
+
+        /** CPU nanoseconds between two {@link System#nanoTime} moments, from the samples nearest them. */
+        long cpuNanosBetween(long from, long to) {
+            sample();
+            return cpuAt(to) - cpuAt(from);
+        }
+
+        private long cpuAt(long moment) {
+            synchronized (samples) {
+                long[] nearest = samples.get(0);
+                for (long[] s : samples) {
+                    if (Math.abs(s[0] - moment) < Math.abs(nearest[0] - moment)) {
+                        nearest = s;
+                    }
+                }
+                return nearest[1];
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.interrupt();
+            thread.join();
+        }
+    }
+
+    /**
+     * Wall and thread CPU time of each stage, per photo (the encoder in batches of 8), medians over
+     * {@code photos} rounds that run the stages in turn, so that load from elsewhere falls on all alike.
+     */
+    private static List<String> stages(byte[] jpeg, FaceDetector detector, FaceLandmarks landmarks, FaceAligner aligner,
+            DlibFaceEncoder encoder, int photos) throws Exception {
+        java.lang.management.ThreadMXBean os = java.lang.management.ManagementFactory.getThreadMXBean();
+        String[] names = {"decode (ImageIO)", "detect", "landmarks", "align", "encode (batch of 8, per face)", "all"};
+        double[][] wall = new double[names.length][photos];
+        double[][] cpu = new double[names.length][photos];
+        for (int round = -3; round < photos; round++) { // three warm-up rounds
+            long[] wallAt = new long[names.length];
+            long[] cpuAt = new long[names.length];
+            wallAt[0] = System.nanoTime();
+            cpuAt[0] = os.getCurrentThreadCpuTime();
+            BufferedImage decoded = ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+            wallAt[1] = System.nanoTime();
+            cpuAt[1] = os.getCurrentThreadCpuTime();
+            DetectedFace face = detector.detect(decoded).get(0);
+            wallAt[2] = System.nanoTime();
+            cpuAt[2] = os.getCurrentThreadCpuTime();
+            Landmarks points = landmarks.detect(decoded, face);
+            wallAt[3] = System.nanoTime();
+            cpuAt[3] = os.getCurrentThreadCpuTime();
+            BufferedImage crop = aligner.align(decoded, face, points);
+            wallAt[4] = System.nanoTime();
+            cpuAt[4] = os.getCurrentThreadCpuTime();
+            encoder.encode(Collections.nCopies(8, crop));
+            long wallEnd = System.nanoTime();
+            long cpuEnd = os.getCurrentThreadCpuTime();
+            if (round < 0) {
+                continue;
+            }
+            for (int s = 0; s < 5; s++) {
+                double per = s == 4 ? 8 : 1;
+                wall[s][round] = ((s == 4 ? wallEnd : wallAt[s + 1]) - wallAt[s]) / 1e6 / per;
+                cpu[s][round] = ((s == 4 ? cpuEnd : cpuAt[s + 1]) - cpuAt[s]) / 1e6 / per;
+                wall[5][round] += wall[s][round];
+                cpu[5][round] += cpu[s][round];
+            }
+        }
+        List<String> rows = new ArrayList<>();
+        for (int s = 0; s < names.length; s++) {
+            Arrays.sort(wall[s]);
+            Arrays.sort(cpu[s]);
+            rows.add(String.format("| %s | %.1f | %.1f |", names[s], wall[s][photos / 2], cpu[s][photos / 2]));
+        }
+        return rows;
+    }
 
     @FunctionalInterface
     private interface Step {

@@ -62,6 +62,7 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         landmarks = FaceLandmarks.open(config);
         encoder = config.openEncoder();
         head = config.encoder().headFile().map(ProjectionHead::load).orElse(null);
+        PhotoEmbedder.useInferenceThreads(config.job().inferenceThreads());
         embedder = new PhotoEmbedder(detector, landmarks, encoder, head, config.job().ambiguousAreaRatio(), config.job().faceMargin(),
                 config.job().centreCropFallback());
         SchemaRegistry schemas = registry.connect();

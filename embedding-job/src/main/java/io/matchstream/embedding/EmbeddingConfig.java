@@ -16,8 +16,8 @@ import java.util.Map;
  *       by {@code models/setup.sh}; default {@code ~/.cache/matchstream/models/tiny_face_detector.pt}.</li>
  *   <li>{@code --face-landmarks} / {@code MATCHSTREAM_FACE_LANDMARKS}: the TorchScript 68-point face landmark
  *       net written by {@code models/setup.sh}; default {@code ~/.cache/matchstream/models/face_landmarks_68.pt}
- *       (face-api's FaceLandmark68Net); {@code face_landmarks_68_tiny.pt} next to it is the faster, less
- *       precise FaceLandmark68TinyNet.</li>
+ *       (face-api's FaceLandmark68Net); {@code face_landmarks_68_tiny.pt} next to it is the faster (3.5
+ *       instead of 5.5 ms a face), less precise FaceLandmark68TinyNet.</li>
  *   <li>{@code --face-min-score} / {@code MATCHSTREAM_FACE_MIN_SCORE}: detections scoring at or below this
  *       are dropped; default 0.5 (face-api's).</li>
  *   <li>{@code --face-detector-input-size} / {@code MATCHSTREAM_FACE_DETECTOR_INPUT_SIZE}: the side the
@@ -74,11 +74,14 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
      * {@code --parallelism}, and its own {@code --batch-size} (faces per inference call, default 8),
      * {@code --batch-max-wait-ms} (default 50), {@code --face-margin} (crop margin per side as a fraction of
      * the box, default 0.25), {@code --ambiguous-area-ratio} (default 0.5) and {@code --centre-crop-fallback}
-     * (embed the centre square of a photo without a face instead of dead-lettering it; default false).
+     * (embed the centre square of a photo without a face instead of dead-lettering it; default false) and
+     * {@code --inference-threads} (libtorch's intra-op threads, one setting for the whole process, applied
+     * when a task opens; default 0 keeps libtorch's default of one per core: with two tasks on two cores,
+     * 1 cost as much CPU per face or more in the benchmark, 38-40 against 33-38 ms).
      */
     public record Job(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
             long checkpointIntervalMs, int parallelism, int batchSize, long batchMaxWaitMs, double faceMargin,
-            double ambiguousAreaRatio, boolean centreCropFallback) implements java.io.Serializable {}
+            double ambiguousAreaRatio, boolean centreCropFallback, int inferenceThreads) implements java.io.Serializable {}
 
     public io.matchstream.schemas.flink.JobEnvironment.Settings jobSettings() {
         return new io.matchstream.schemas.flink.JobEnvironment.Settings(JOB_NAME, job.parallelism(),
@@ -89,6 +92,11 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
     public static final Path DEFAULT_FACE_MODEL = MODELS.resolve("face_recognition.pt");
     public static final Path DEFAULT_FACE_DETECTOR = MODELS.resolve("tiny_face_detector.pt");
     public static final Path DEFAULT_FACE_LANDMARKS = MODELS.resolve("face_landmarks_68.pt");
+    /**
+     * FaceLandmark68TinyNet: 2 ms a face faster, but not the default: its eye line strays further (on the
+     * aligner test's turned demo faces up to 4.2 degrees, where the full net's stays within 3.3).
+     */
+    public static final Path TINY_FACE_LANDMARKS = MODELS.resolve("face_landmarks_68_tiny.pt");
 
     /** flag -> environment variable */
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
@@ -103,6 +111,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
             Map.entry("face-margin", "0.25"),
             Map.entry("ambiguous-area-ratio", "0.5"),
             Map.entry("centre-crop-fallback", "false"),
+            Map.entry("inference-threads", "0"),
             Map.entry("encoder", "dlib"),
             Map.entry("encoder-model", ""),
             Map.entry("encoder-id", "torchscript-image-encoder"),
@@ -156,7 +165,8 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
                         Integer.parseInt(job("parallelism", flags, env)), Integer.parseInt(job("batch-size", flags, env)),
                         Long.parseLong(job("batch-max-wait-ms", flags, env)), Double.parseDouble(job("face-margin", flags, env)),
                         Double.parseDouble(job("ambiguous-area-ratio", flags, env)),
-                        Boolean.parseBoolean(job("centre-crop-fallback", flags, env))),
+                        Boolean.parseBoolean(job("centre-crop-fallback", flags, env)),
+                        Integer.parseInt(job("inference-threads", flags, env))),
                 new Encoder(job("encoder", flags, env), job("encoder-model", flags, env), job("encoder-id", flags, env),
                         Integer.parseInt(job("encoder-input-size", flags, env)), job("encoder-mean", flags, env),
                         job("encoder-std", flags, env), Integer.parseInt(job("encoder-dim", flags, env)),
@@ -189,6 +199,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
         flags.put("face-margin", Double.toString(job.faceMargin()));
         flags.put("ambiguous-area-ratio", Double.toString(job.ambiguousAreaRatio()));
         flags.put("centre-crop-fallback", Boolean.toString(job.centreCropFallback()));
+        flags.put("inference-threads", Integer.toString(job.inferenceThreads()));
         flags.put("encoder", encoder.kind());
         flags.put("encoder-model", encoder.model());
         flags.put("encoder-id", encoder.id());

@@ -63,6 +63,14 @@ public final class PhotoEmbedder {
         return modelVersion;
     }
 
+    /**
+     * Sets libtorch's intra-op threads for the whole process ({@code --inference-threads}; 0 leaves
+     * libtorch's default). Call it once a model is loaded and before the calling thread first runs one.
+     */
+    public static void useInferenceThreads(int threads) {
+        TorchScriptModel.useThreads(threads);
+    }
+
     public List<Outcome> embed(List<ProfileUpload> uploads) {
         Outcome[] outcomes = new Outcome[uploads.size()];
         List<BufferedImage> crops = new ArrayList<>();

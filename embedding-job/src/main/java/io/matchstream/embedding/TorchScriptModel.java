@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import java.nio.file.Path;
@@ -40,6 +41,20 @@ final class TorchScriptModel implements AutoCloseable {
     static TorchScriptModel load(Path file, String what, String howTo) {
         ZooModel<NDList, NDList> model = TorchScriptFiles.load(file, what, howTo);
         return new TorchScriptModel(what, model, TorchScriptFiles.sha256(file));
+    }
+
+    /**
+     * Sets libtorch's intra-op thread count for the whole process (0 leaves it as it is). Call it after a
+     * model has loaded (the engine is loaded then) and before the calling thread's first inference:
+     * libtorch applies the count to each thread when that thread first computes.
+     */
+    static void useThreads(int threads) {
+        if (threads < 0) {
+            throw new IllegalArgumentException("inference threads must be 0 (libtorch's default) or more, got " + threads);
+        }
+        if (threads > 0 && JniUtils.getNumThreads() != threads) {
+            JniUtils.setNumThreads(threads);
+        }
     }
 
     String weightsSha256() {
