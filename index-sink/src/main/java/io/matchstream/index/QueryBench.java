@@ -85,22 +85,7 @@ public final class QueryBench {
                     admitted += shard.estimateAdmitted(shard.queryFor(user, 10, asOf).orElseThrow());
                 }
             }
-            QueryServer server = new QueryServer(config, shard, service, new Metrics(), new QueryServer.SinkStatus() {
-                @Override
-                public boolean healthy() {
-                    return true;
-                }
-
-                @Override
-                public boolean caughtUp() {
-                    return true;
-                }
-
-                @Override
-                public Map<String, Object> details() {
-                    return Map.of();
-                }
-            }, Clock.systemUTC()).start();
+            QueryServer server = new QueryServer(config, shard, service, new Metrics(), QueryServer.SinkStatus.READY, Clock.systemUTC()).start();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String token = Tokens.hs256(config.jwtHs256Secret(), config.jwtIssuer(), "bench", "admin", Duration.ofHours(1));
             long[] overHttp = new long[queries];

@@ -66,22 +66,7 @@ class QueryServerTest {
         }
         shard.applyAttributes("bob", straight("bob", Gender.M, 0), 0, T0.toEpochMilli());
         shard.applyEmbedding(embedding("bob", "v1", unit(1, 0.2f, 0), T0));
-        server = new QueryServer(config, shard, new RecommendationService(config, shard), new Metrics(), new QueryServer.SinkStatus() {
-            @Override
-            public boolean healthy() {
-                return true;
-            }
-
-            @Override
-            public boolean caughtUp() {
-                return true;
-            }
-
-            @Override
-            public Map<String, Object> details() {
-                return Map.of();
-            }
-        }, Clock.systemUTC()).start();
+        server = new QueryServer(config, shard, new RecommendationService(config, shard), new Metrics(), QueryServer.SinkStatus.READY, Clock.systemUTC()).start();
         base = "http://localhost:" + server.port();
     }
 

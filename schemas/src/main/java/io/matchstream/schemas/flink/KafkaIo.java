@@ -34,12 +34,8 @@ public final class KafkaIo {
      */
     public static KafkaSink<Outgoing> exactlyOnceSink(String bootstrapServers, String transactionalIdPrefix,
             Duration transactionTimeout, String compression) {
-        Properties producer = new Properties();
+        Properties producer = producerProperties(compression);
         producer.setProperty("transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()));
-        producer.setProperty("max.request.size", Integer.toString(Topics.MAX_RECORD_BYTES + 1024 * 1024));
-        producer.setProperty("linger.ms", "5");
-        producer.setProperty("batch.size", Integer.toString(256 * 1024));
-        producer.setProperty("compression.type", compression);
         return KafkaSink.<Outgoing>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(new OutgoingSerializationSchema())
@@ -55,16 +51,22 @@ public final class KafkaIo {
      * waiting for the checkpoint to commit a transaction would only add latency.
      */
     public static KafkaSink<Outgoing> atLeastOnceSink(String bootstrapServers, String compression) {
-        Properties producer = new Properties();
-        producer.setProperty("max.request.size", Integer.toString(Topics.MAX_RECORD_BYTES + 1024 * 1024));
-        producer.setProperty("linger.ms", "5");
-        producer.setProperty("batch.size", Integer.toString(256 * 1024));
-        producer.setProperty("compression.type", compression);
+        Properties producer = producerProperties(compression);
         return KafkaSink.<Outgoing>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(new OutgoingSerializationSchema())
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .setKafkaProducerConfig(producer)
                 .build();
+    }
+
+    /** Room for the largest record, small batches sent within 5 ms. */
+    private static Properties producerProperties(String compression) {
+        Properties producer = new Properties();
+        producer.setProperty("max.request.size", Integer.toString(Topics.MAX_RECORD_BYTES + 1024 * 1024));
+        producer.setProperty("linger.ms", "5");
+        producer.setProperty("batch.size", Integer.toString(256 * 1024));
+        producer.setProperty("compression.type", compression);
+        return producer;
     }
 }
