@@ -82,6 +82,8 @@ public final class AttributeStore implements AutoCloseable {
     private int[] embeddingVersion = new int[0];
     private final List<String> versions = new ArrayList<>();
     private long[][] genderBits = new long[GENDERS][0];
+    /** One bitmap per age: the user's age range becomes a few word-wide ORs instead of a check per profile. */
+    private long[][] ageBits = new long[MAX_AGE + 1][0];
     private final long[][] ageCounts = new long[GENDERS][MAX_AGE + 1];
     private long profiles;
 
@@ -336,6 +338,25 @@ public final class AttributeStore implements AutoCloseable {
                 }
             }
         }
+        // The user's age range as a bitmap (ORs of the per-age bitmaps that have anyone in them), so the walk
+        // below visits only profiles of a sought gender and a wanted age.
+        long[] ages = new long[words];
+        for (int a = Math.max(0, q.minAge()); a <= Math.min(MAX_AGE, q.maxAge()); a++) {
+            boolean anyone = false;
+            for (int g = 0; g < GENDERS; g++) {
+                anyone |= ageCounts[g][a] > 0;
+            }
+            if (anyone) {
+                long[] ab = ageBits[a];
+                for (int w = 0; w < Math.min(words, ab.length); w++) {
+                    ages[w] |= ab[w];
+                }
+            }
+        }
+        for (int w = 0; w < words; w++) {
+            bits[w] &= ages[w];
+        }
+        double maxLatDegrees = Math.toDegrees(q.maxDistanceKm() / 6371.0) + 1e-9;
         long count = 0;
         for (int w = 0; w < words; w++) {
             long word = bits[w];
@@ -349,6 +370,7 @@ public final class AttributeStore implements AutoCloseable {
                         && q.age() >= minAge[id] && q.age() <= maxAge[id]
                         && ownedPartition.test(partition[id])
                         && !excluded.contains((long) id)
+                        && Math.abs(lat[id] - q.lat()) <= maxLatDegrees // the distance is at least R x dLat
                         && haversineKm(q.lat(), q.lon(), lat[id], lon[id]) <= q.maxDistanceKm();
                 if (ok) {
                     count++;
@@ -390,6 +412,7 @@ public final class AttributeStore implements AutoCloseable {
         lon[id] = a.getLon();
         partition[id] = kafkaPartition;
         genderBits[g][id >>> 6] |= 1L << id;
+        ageBits[clampAge(a.getAge())][id >>> 6] |= 1L << id;
         ageCounts[g][clampAge(a.getAge())]++;
         profiles++;
     }
@@ -399,6 +422,7 @@ public final class AttributeStore implements AutoCloseable {
         int g = gender[id];
         present[id] = false;
         genderBits[g][id >>> 6] &= ~(1L << id);
+        ageBits[clampAge(age[id])][id >>> 6] &= ~(1L << id);
         ageCounts[g][clampAge(age[id])]--;
         profiles--;
     }
@@ -427,6 +451,9 @@ public final class AttributeStore implements AutoCloseable {
         Arrays.fill(embeddingVersion, old, cap, -1);
         for (int g = 0; g < GENDERS; g++) {
             genderBits[g] = Arrays.copyOf(genderBits[g], (cap + 63) >>> 6);
+        }
+        for (int a = 0; a <= MAX_AGE; a++) {
+            ageBits[a] = Arrays.copyOf(ageBits[a], (cap + 63) >>> 6);
         }
     }
 
