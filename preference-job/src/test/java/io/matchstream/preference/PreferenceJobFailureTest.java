@@ -101,10 +101,11 @@ class PreferenceJobFailureTest {
         stack.publish(swipeRecords.subList(0, SWIPES / 2));
         JobClient job = PreferenceJob.onKafka(config).start(stack.flink.clientConfiguration(), null);
         stack.awaitAtLeast(Topics.MATCHES.name(), 40); // about 80 mutual pairs in the first half
-        stack.publish(swipeRecords.subList(SWIPES / 2, SWIPES));
+        stack.publish(swipeRecords.subList(SWIPES / 2, SWIPES * 3 / 4));
         Expected expected = recompute(embeddings, swipes);
         Thread.sleep(1000);
         job.cancel().get(); // mid-stream: between checkpoints, with a transaction open
+        stack.publish(swipeRecords.subList(SWIPES * 3 / 4, SWIPES)); // the stream goes on while the job is down
         int matchesBeforeRestart = stack.readCommitted(Topics.MATCHES.name()).size();
         assertThat(matchesBeforeRestart).as("stopped before the end").isLessThan(expected.mutualPairs.size());
         Optional<Path> checkpoint = Checkpoints.latest(dataDir.resolve("checkpoints").resolve(PreferenceConfig.JOB_NAME));
