@@ -1,12 +1,9 @@
 package io.matchstream.embedding;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import io.matchstream.embedded.EmbeddedFlinkCluster;
-import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.events.DeadLetter;
 import io.matchstream.events.ProfileDeletion;
 import io.matchstream.events.ProfileEmbedding;
-import io.matchstream.registry.SchemaRegistryServer;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.wire.SchemaRegistryClient;
 import java.awt.Color;
@@ -39,16 +36,10 @@ class EmbeddingJobIntegrationTest {
     @TempDir
     static Path dataDir;
     static EmbeddingTestStack stack;
-    static EmbeddedKafkaBroker broker;
-    static SchemaRegistryServer registry;
-    static EmbeddedFlinkCluster flink;
 
     @BeforeAll
     static void start() {
         stack = new EmbeddingTestStack(dataDir);
-        broker = stack.broker;
-        registry = stack.registryServer;
-        flink = stack.flink;
     }
 
     @AfterAll
@@ -58,7 +49,7 @@ class EmbeddingJobIntegrationTest {
 
     @Test
     void oneEmbeddingPerSingleFacePhotoAndAReasonForEveryOtherPhoto() throws Exception {
-        SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
+        SchemaRegistryClient schemas = stack.registry;
         var uploads = Topics.PROFILE_UPLOADS.valueSerializer(schemas);
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         byte[] oneFace = Files.readAllBytes(PHOTOS.resolve("sample2.png"));
@@ -76,9 +67,9 @@ class EmbeddingJobIntegrationTest {
         stack.publish(records);
 
         EmbeddingConfig config = EmbeddingConfig.defaults().with(Map.of(
-                "bootstrap-servers", broker.bootstrapServers(), "registry-url", registry.url(),
+                "bootstrap-servers", stack.broker.bootstrapServers(), "registry-url", stack.registryUrl(),
                 "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString()));
-        JobClient job = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), null);
+        JobClient job = EmbeddingJob.onKafka(config).start(stack.flink.clientConfiguration(), null);
         try {
             List<ConsumerRecord<byte[], byte[]>> embedded = stack.awaitExactly(Topics.PROFILE_EMBEDDINGS.name(), 3);
             List<ConsumerRecord<byte[], byte[]>> dead = stack.awaitExactly(Topics.DEAD_LETTERS.name(), 6);

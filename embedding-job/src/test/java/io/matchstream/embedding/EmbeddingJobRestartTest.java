@@ -1,10 +1,7 @@
 package io.matchstream.embedding;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import io.matchstream.embedded.EmbeddedFlinkCluster;
-import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.events.ProfileUpload;
-import io.matchstream.registry.SchemaRegistryServer;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.wire.SchemaRegistryClient;
 import java.nio.file.Files;
@@ -27,16 +24,10 @@ class EmbeddingJobRestartTest {
     @TempDir
     static Path dataDir;
     static EmbeddingTestStack stack;
-    static EmbeddedKafkaBroker broker;
-    static SchemaRegistryServer registry;
-    static EmbeddedFlinkCluster flink;
 
     @BeforeAll
     static void start() {
         stack = new EmbeddingTestStack(dataDir);
-        broker = stack.broker;
-        registry = stack.registryServer;
-        flink = stack.flink;
     }
 
     @AfterAll
@@ -46,23 +37,23 @@ class EmbeddingJobRestartTest {
 
     @Test
     void restartFromCheckpointEmbedsEveryPhotoExactlyOnce() throws Exception {
-        SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
+        SchemaRegistryClient schemas = stack.registry;
         var uploads = Topics.PROFILE_UPLOADS.valueSerializer(schemas);
         byte[] oneFace = Files.readAllBytes(PHOTOS.resolve("sample2.png"));
         EmbeddingConfig config = EmbeddingConfig.defaults().with(Map.of(
-                "bootstrap-servers", broker.bootstrapServers(), "registry-url", registry.url(),
+                "bootstrap-servers", stack.broker.bootstrapServers(), "registry-url", stack.registryUrl(),
                 "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString(), "batch-size", "4"));
         Path checkpoints = Path.of(java.net.URI.create(config.job().checkpointDir())).resolve(EmbeddingConfig.JOB_NAME);
 
         stack.publish(users(uploads, oneFace, 0, 16));
-        JobClient job = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), null);
+        JobClient job = EmbeddingJob.onKafka(config).start(stack.flink.clientConfiguration(), null);
         stack.awaitAtLeast(Topics.PROFILE_EMBEDDINGS.name(), 4);
         stack.publish(users(uploads, oneFace, 16, 24));
         job.cancel().get(); // mid-stream: some photos embedded and committed, some in flight, some unread
         var checkpoint = io.matchstream.embedded.Checkpoints.latest(checkpoints);
         assertThat(checkpoint).as("a retained checkpoint").isPresent();
 
-        JobClient restarted = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), checkpoint.get().toString());
+        JobClient restarted = EmbeddingJob.onKafka(config).start(stack.flink.clientConfiguration(), checkpoint.get().toString());
         try {
             List<ConsumerRecord<byte[], byte[]>> out = stack.awaitExactly(Topics.PROFILE_EMBEDDINGS.name(), 24);
             var embeddings = Topics.PROFILE_EMBEDDINGS.valueDeserializer(schemas);
