@@ -263,7 +263,50 @@ jint emit(JNIEnv* env, TopK& top, jlongArray out_ids, jfloatArray out_scores) {
     return (jint)n;
 }
 
-void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_in, TopK& top) {
+// A second, lazily checked condition on admitted ids: the id's point on the unit sphere (x, y, z at
+// points[3 id]) lies within an angle of a centre, i.e. its dot product with the centre is at least min_dot.
+// Checked only for the ids a search visits, so a radius filter costs nothing for the ids it never reaches.
+struct Sphere {
+    const double* points = nullptr; // null: no such condition
+    size_t n_points = 0;
+    double x = 0, y = 0, z = 0, min_dot = 0;
+    bool near(idx_t id) const {
+        if (points == nullptr) return true;
+        if ((size_t)id >= n_points) return false;
+        const double* p = points + 3 * (size_t)id;
+        return p[0] * x + p[1] * y + p[2] * z >= min_dot;
+    }
+};
+
+// The admitted bitmap (bit id % 64 of word id / 64) and the sphere condition, as Faiss's ID selector.
+struct AdmittedSelector : faiss::IDSelector {
+    const uint64_t* words;
+    size_t n_words;
+    const Sphere& sphere;
+    AdmittedSelector(const jlong* words, size_t n_words, const Sphere& sphere)
+            : words(reinterpret_cast<const uint64_t*>(words)), n_words(n_words), sphere(sphere) {}
+    bool is_member(idx_t id) const override {
+        size_t w = (size_t)id >> 6;
+        return w < n_words && ((words[w] >> (id & 63)) & 1) != 0 && sphere.near(id);
+    }
+};
+
+// The sphere condition from Java: a direct buffer of doubles (x, y, z per id) or null, and the centre.
+Sphere sphere_of(JNIEnv* env, jobject points, jdouble x, jdouble y, jdouble z, jdouble min_dot) {
+    Sphere s;
+    if (points != nullptr) {
+        s.points = static_cast<const double*>(env->GetDirectBufferAddress(points));
+        if (s.points == nullptr) throw std::invalid_argument("points must be a direct buffer");
+        s.n_points = (size_t)env->GetDirectBufferCapacity(points) / (3 * sizeof(double));
+        s.x = x;
+        s.y = y;
+        s.z = z;
+        s.min_dot = min_dot;
+    }
+    return s;
+}
+
+void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_in, TopK& top, const Sphere& sphere = Sphere()) {
     const VectorStore& s = h->store;
     if (words == nullptr) {
         for (size_t slot = 0; slot < s.size(); slot++) top.push(faiss::fvec_inner_product(q, s.at(slot), s.d), s.ids[slot]);
@@ -277,16 +320,17 @@ void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_i
             idx_t id = (idx_t)(w * 64 + __builtin_ctzll(bits));
             bits &= bits - 1;
             int32_t slot = s.slot(id);
-            if (slot >= 0) top.push(faiss::fvec_inner_product(q, s.at(slot), s.d), id);
+            if (slot >= 0 && sphere.near(id)) top.push(faiss::fvec_inner_product(q, s.at(slot), s.d), id);
         }
     }
 }
 
 // IVF search restricted to the admitted ids (words == nullptr: all), over-fetching k * refine candidates
 // and re-ranking them exactly from the stored vectors. Untrained: exact scan.
-void search_index(const Handle* h, const float* q, const jlong* words, size_t n_words, int nprobe, int refine, TopK& top) {
+void search_index(const Handle* h, const float* q, const jlong* words, size_t n_words, int nprobe, int refine, TopK& top,
+                  const Sphere& sphere = Sphere()) {
     if (!h->trained) {
-        exact(h, q, words, n_words, top);
+        exact(h, q, words, n_words, top, sphere);
         return;
     }
     idx_t fetch = (idx_t)top.ids.size() * std::max(1, refine);
@@ -294,9 +338,9 @@ void search_index(const Handle* h, const float* q, const jlong* words, size_t n_
     std::vector<idx_t> labels(fetch);
     faiss::SearchParametersIVF params;
     params.nprobe = std::max(1, nprobe);
-    std::unique_ptr<faiss::IDSelectorBitmap> sel;
+    std::unique_ptr<AdmittedSelector> sel;
     if (words != nullptr) {
-        sel = std::make_unique<faiss::IDSelectorBitmap>(n_words * 8, reinterpret_cast<const uint8_t*>(words));
+        sel = std::make_unique<AdmittedSelector>(words, n_words, sphere);
         params.sel = sel.get();
     }
     h->trained->ivf->search(1, q, fetch, dis.data(), labels.data(), &params);
@@ -435,15 +479,17 @@ JNIEXPORT jboolean JNICALL Java_io_matchstream_index_vector_FaissIndex_remove(JN
 
 // Exact inner-product scan over the stored vectors of the admitted ids (all when words is null).
 JNIEXPORT jint JNICALL Java_io_matchstream_index_vector_FaissIndex_searchExact(
-        JNIEnv* env, jclass, jlong jh, jfloatArray jq, jint k, jlongArray words, jlongArray out_ids, jfloatArray out_scores) {
+        JNIEnv* env, jclass, jlong jh, jfloatArray jq, jint k, jlongArray words, jobject points, jdouble x, jdouble y, jdouble z,
+        jdouble min_dot, jlongArray out_ids, jfloatArray out_scores) {
     return guarded(env, (jint)0, [&]() -> jint {
         Handle* h = H(jh);
         FloatArray q(env, jq);
         if ((int)q.v.size() != h->d) throw std::invalid_argument("query has " + std::to_string(q.v.size()) + " dimensions, index has " + std::to_string(h->d));
+        Sphere sphere = sphere_of(env, points, x, y, z, min_dot);
         TopK top(k);
         {
             PinnedBitmap bm(env, words);
-            exact(h, q.v.data(), bm.words, bm.n_words, top);
+            exact(h, q.v.data(), bm.words, bm.n_words, top, sphere);
         }
         return emit(env, top, out_ids, out_scores);
     });
@@ -452,16 +498,17 @@ JNIEXPORT jint JNICALL Java_io_matchstream_index_vector_FaissIndex_searchExact(
 // IVF search restricted to the admitted ids, over-fetching k * refine candidates and re-ranking them
 // exactly from the stored vectors (PQ codes alone cannot order near neighbours in 512-d).
 JNIEXPORT jint JNICALL Java_io_matchstream_index_vector_FaissIndex_searchIndex(
-        JNIEnv* env, jclass, jlong jh, jfloatArray jq, jint k, jlongArray words, jint nprobe, jint refine,
-        jlongArray out_ids, jfloatArray out_scores) {
+        JNIEnv* env, jclass, jlong jh, jfloatArray jq, jint k, jlongArray words, jobject points, jdouble x, jdouble y, jdouble z,
+        jdouble min_dot, jint nprobe, jint refine, jlongArray out_ids, jfloatArray out_scores) {
     return guarded(env, (jint)0, [&]() -> jint {
         Handle* h = H(jh);
         FloatArray q(env, jq);
         if ((int)q.v.size() != h->d) throw std::invalid_argument("query has " + std::to_string(q.v.size()) + " dimensions, index has " + std::to_string(h->d));
+        Sphere sphere = sphere_of(env, points, x, y, z, min_dot);
         TopK top(k);
         {
             PinnedBitmap bm(env, words);
-            search_index(h, q.v.data(), bm.words, bm.n_words, nprobe, refine, top);
+            search_index(h, q.v.data(), bm.words, bm.n_words, nprobe, refine, top, sphere);
         }
         return emit(env, top, out_ids, out_scores);
     });

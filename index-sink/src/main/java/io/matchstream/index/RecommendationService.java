@@ -76,7 +76,7 @@ public final class RecommendationService {
         }
         RecommendationQuery q = query.get();
         List<CompletableFuture<HttpResponse<String>>> searches = new ArrayList<>();
-        String body = write(q);
+        String body = config.peers().isEmpty() ? null : write(q);
         for (String peer : config.peers()) {
             searches.add(send(HttpRequest.newBuilder(URI.create(peer + "/internal/v1/search"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))));

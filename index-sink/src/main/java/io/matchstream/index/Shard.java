@@ -228,21 +228,25 @@ public final class Shard implements AutoCloseable {
                 return List.of();
             }
             VectorIndex.Hits hits = index.search(q.queryVector(), q.k(), admitted);
+            List<String> users = new ArrayList<>(hits.size());
+            for (int i = 0; i < hits.size(); i++) {
+                users.add(store.userId(hits.ids()[i]));
+            }
+            List<StoredVectors> embeddings = store.embeddings(users);
+            List<StoredVectors> preferences = store.preferences(users);
             List<Candidate> out = new ArrayList<>(hits.size());
             for (int i = 0; i < hits.size(); i++) {
-                long id = hits.ids()[i];
-                String user = store.userId(id);
-                StoredVectors embedding = store.embedding(user);
+                StoredVectors embedding = embeddings.get(i);
                 if (embedding == null || !embedding.modelVersion().equals(q.modelVersion())) {
                     continue; // cannot happen while index and store change together; never serve a mixed version
                 }
-                StoredVectors preference = store.preference(user);
+                StoredVectors preference = preferences.get(i);
                 float reciprocal = 0;
                 if (preference != null && preference.secondary() != null && preference.modelVersion().equals(q.modelVersion())) {
                     reciprocal = (float) Vectors.dot(preference.secondary(), q.embedding());
                 }
-                out.add(new Candidate(user, hits.scores()[i], reciprocal,
-                        weights.recencyScore(store.lastActive(id), q.asOfMillis()), embedding.primary()));
+                out.add(new Candidate(users.get(i), hits.scores()[i], reciprocal,
+                        weights.recencyScore(store.lastActive(hits.ids()[i]), q.asOfMillis()), embedding.primary()));
             }
             return out;
         } finally {
@@ -254,7 +258,7 @@ public final class Shard implements AutoCloseable {
     public long admittedCount(RecommendationQuery q) {
         lock.readLock().lock();
         try {
-            return store.admitted(q, ownedPartition, excludedIds(q)).admittedCount();
+            return store.admitted(q, ownedPartition, excludedIds(q), true).admittedCount();
         } finally {
             lock.readLock().unlock();
         }

@@ -62,6 +62,40 @@ class ShardTest {
     }
 
     @Test
+    void withManyCandidatesTheRadiusIsCheckedByTheIndexAndTheAnswerIsStillExact() {
+        // 25,000 men within about 110 km of alice, whose radius is 50 km: more candidates than the store checks
+        // one by one, so the index checks the radius for the ids it visits (exact scans here: too few vectors
+        // to train an IVF index). Both index types must return the brute-force answer within the radius.
+        java.util.Random r = new java.util.Random(5);
+        int n = 25_000;
+        float[][] vectors = new float[n][];
+        double[][] places = new double[n][];
+        for (String type : List.of("exact", "faiss")) {
+            try (Shard s = new Shard(AttributeStore.open(dir.resolve("db-" + type)), Map.of(), IndexFactory.forType(type), WEIGHTS)) {
+                s.applyAttributes("alice", straight("alice", Gender.F, 0), 0, T0.toEpochMilli());
+                s.applyEmbedding(embedding("alice", V1, unit(1, 0, 0, 0, 0, 0, 0, 0), T0));
+                for (int i = 0; i < n; i++) {
+                    if (vectors[i] == null) {
+                        vectors[i] = Events.random(r, 8);
+                        places[i] = new double[] {r.nextDouble() * 2 - 1, r.nextDouble() * 2 - 1};
+                    }
+                    var p = profile("m" + i, Gender.M, List.of(Gender.F), 30, places[i][0], places[i][1], 18, 99, 50, T0);
+                    s.applyAttributes(p.getUserId(), p, 0, T0.toEpochMilli());
+                    s.applyEmbedding(embedding(p.getUserId(), V1, vectors[i], T0));
+                }
+                RecommendationQuery q = s.queryFor("alice", 20, T0.toEpochMilli()).orElseThrow();
+                List<Integer> within = java.util.stream.IntStream.range(0, n)
+                        .filter(i -> AttributeStore.haversineKm(0, 0, places[i][0], places[i][1]) <= 50).boxed().toList();
+                List<String> expected = within.stream()
+                        .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], q.queryVector())))
+                        .limit(20).map(i -> "m" + i).toList();
+                assertThat(s.search(q).stream().map(Candidate::userId).toList()).as(type).containsExactlyElementsOf(expected);
+                assertThat(s.admittedCount(q)).as(type).isEqualTo(within.size());
+            }
+        }
+    }
+
+    @Test
     void aDeletedProfileDisappearsAndAStaleRecordDoesNotBringItBack() {
         user(straight("alice", Gender.F, 0), 1, 0, 0);
         user(straight("bob", Gender.M, 0), 1, 0, 0);

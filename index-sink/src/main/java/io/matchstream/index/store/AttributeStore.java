@@ -3,11 +3,13 @@ package io.matchstream.index.store;
 import io.matchstream.events.Gender;
 import io.matchstream.events.ProfileAttributes;
 import io.matchstream.index.RecommendationQuery;
+import io.matchstream.index.vector.VectorIndex;
 import io.matchstream.index.vector.VectorIndex.IdFilter;
 import io.matchstream.schemas.wire.TrustedEvents;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +21,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.IntPredicate;
 import org.apache.avro.message.BinaryMessageDecoder;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -44,6 +50,11 @@ public final class AttributeStore implements AutoCloseable {
     }
 
     public static final int MAX_AGE = 130;
+    private static final double EARTH_RADIUS_KM = 6371.0;
+    /** Up to this many candidates before the radius, it is checked for each of them when the filter is built. */
+    private static final long EXACT_RADIUS_MAX = 20_000;
+    /** Candidates checked to estimate the radius's share when there are more. */
+    private static final long RADIUS_SAMPLE = 1_024;
     private static final int GENDERS = Gender.values().length;
 
     // Key prefixes of the one column family; parts of a key are separated by \0 (user ids never hold it).
@@ -59,6 +70,10 @@ public final class AttributeStore implements AutoCloseable {
     private static final byte MATCHED = 'm';
     private static final byte DELETED = 'd';
 
+    private static final long BLOCK_CACHE_BYTES = 256L << 20;
+
+    private final BloomFilter bloomFilter;
+    private final LRUCache blockCache;
     private final Options options;
     private final WriteOptions writeOptions;
     private final RocksDB db;
@@ -81,15 +96,34 @@ public final class AttributeStore implements AutoCloseable {
     /** Which model version's index holds the user's vector (position in {@link #versions}), -1: none. */
     private int[] embeddingVersion = new int[0];
     private final List<String> versions = new ArrayList<>();
+    /**
+     * Where each profile is, as a point on the unit sphere (x, y, z doubles at byte 24 id, native order, off the
+     * heap so the vector index reads it in place): a radius check is one dot product, no trigonometry.
+     */
+    private ByteBuffer points = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
     private long[][] genderBits = new long[GENDERS][0];
+    /** Per gender, the profiles seeking it (the other side of the gender filter). */
+    private long[][] seekingBits = new long[GENDERS][0];
     /** One bitmap per age: the user's age range becomes a few word-wide ORs instead of a check per profile. */
     private long[][] ageBits = new long[MAX_AGE + 1][0];
+    /** Per age, the profiles whose own age range accepts it (the other side of the age filter). */
+    private long[][] acceptsAgeBits = new long[MAX_AGE + 1][0];
+    /** Per model version (position in {@link #versions}), the profiles whose vector is in that version's index. */
+    private final List<long[]> versionBits = new ArrayList<>();
     private final long[][] ageCounts = new long[GENDERS][MAX_AGE + 1];
     private long profiles;
+    /** Per Kafka partition of the profiles topic (-1: unknown), its profiles: who this instance serves now. */
+    private final Map<Integer, long[]> partitionBits = new HashMap<>();
 
     private AttributeStore(Path dir) {
         try {
-            options = new Options().setCreateIfMissing(true);
+            // Point reads dominate queries (each candidate's vectors): a bloom filter skips files without the key,
+            // a block cache keeps hot profiles' blocks, and vectors (floats) do not compress, so they are not tried.
+            bloomFilter = new BloomFilter(10);
+            blockCache = new LRUCache(BLOCK_CACHE_BYTES);
+            options = new Options().setCreateIfMissing(true)
+                    .setCompressionType(CompressionType.NO_COMPRESSION)
+                    .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(bloomFilter).setBlockCache(blockCache));
             writeOptions = new WriteOptions().setDisableWAL(true);
             db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
@@ -117,7 +151,7 @@ public final class AttributeStore implements AutoCloseable {
             userOf.set((int) id, user);
         });
         scan(key(ACTIVITY), (k, v) -> lastActive[(int) (long) denseOf.get(lastPart(k))] = ByteBuffer.wrap(v).getLong());
-        scan(key(EMBEDDING), (k, v) -> embeddingVersion[(int) (long) denseOf.get(lastPart(k))] = versionIndex(StoredVectors.modelVersionOf(v)));
+        scan(key(EMBEDDING), (k, v) -> setEmbeddingVersion((int) (long) denseOf.get(lastPart(k)), versionIndex(StoredVectors.modelVersionOf(v))));
         scan(key(PROFILE), (k, v) -> {
             String user = lastPart(k);
             byte[] p = get(key(PARTITION, user));
@@ -175,7 +209,7 @@ public final class AttributeStore implements AutoCloseable {
 
     /** The user's photo embedding (unit length) and its model version. */
     public void putEmbedding(String userId, StoredVectors embedding) {
-        embeddingVersion[(int) denseId(userId)] = versionIndex(embedding.modelVersion());
+        setEmbeddingVersion((int) denseId(userId), versionIndex(embedding.modelVersion()));
         put(key(EMBEDDING, userId), embedding.encode());
     }
 
@@ -183,9 +217,48 @@ public final class AttributeStore implements AutoCloseable {
         int i = versions.indexOf(modelVersion);
         if (i < 0) {
             versions.add(modelVersion);
+            versionBits.add(new long[(present.length + 63) >>> 6]);
             i = versions.size() - 1;
         }
         return i;
+    }
+
+    private void setEmbeddingVersion(int id, int version) {
+        int old = embeddingVersion[id];
+        if (old >= 0) {
+            versionBits.get(old)[id >>> 6] &= ~(1L << id);
+        }
+        embeddingVersion[id] = version;
+        if (version >= 0) {
+            versionBits.get(version)[id >>> 6] |= 1L << id;
+        }
+    }
+
+    /** The embeddings of {@code userIds} in one batched read, in order; null where a user has none. */
+    public List<StoredVectors> embeddings(List<String> userIds) {
+        return multiGet(EMBEDDING, userIds);
+    }
+
+    /** The preference updates of {@code userIds} in one batched read, in order; null where a user has none. */
+    public List<StoredVectors> preferences(List<String> userIds) {
+        return multiGet(PREFERENCE, userIds);
+    }
+
+    private List<StoredVectors> multiGet(byte prefix, List<String> userIds) {
+        List<byte[]> keys = new ArrayList<>(userIds.size());
+        for (String user : userIds) {
+            keys.add(key(prefix, user));
+        }
+        try {
+            List<byte[]> values = db.multiGetAsList(keys);
+            List<StoredVectors> out = new ArrayList<>(values.size());
+            for (byte[] v : values) {
+                out.add(v == null ? null : StoredVectors.decode(v));
+            }
+            return out;
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("attribute store read failed: " + e.getMessage(), e);
+        }
     }
 
     public StoredVectors embedding(String userId) {
@@ -277,7 +350,7 @@ public final class AttributeStore implements AutoCloseable {
         }
         StoredVectors embedding = embedding(userId);
         if (embedding != null && embedding.timestamp() <= atMillis) {
-            embeddingVersion[(int) (long) id] = -1;
+            setEmbeddingVersion((int) (long) id, -1);
             delete(key(EMBEDDING, userId));
         }
         StoredVectors preference = preference(userId);
@@ -318,28 +391,35 @@ public final class AttributeStore implements AutoCloseable {
     }
 
     /**
-     * The exact set of candidates for {@code q}: profiles in an owned partition with a vector of the query's
+     * The set of candidates for {@code q}: profiles in an owned partition with a vector of the query's
      * model version that pass both sides' gender and age filters and the user's radius, minus
-     * {@code excluded} dense ids. Its count is therefore exactly what the index can return, which is what
-     * a planner choosing between an exact scan and an index search needs.
+     * {@code excluded} dense ids. With many candidates the radius is left to the index to check for the ids
+     * it visits ({@link VectorIndex.Near}) and the count, which a planner choosing between an exact scan and
+     * an index search needs, is estimated from a sample; otherwise the set and its count are exact.
      */
     public IdFilter admitted(RecommendationQuery q, IntPredicate ownedPartition, Set<Long> excluded) {
+        return admitted(q, ownedPartition, excluded, false);
+    }
+
+    /** {@link #admitted(RecommendationQuery, IntPredicate, Set)}, with an exact count when {@code exactCount}. */
+    public IdFilter admitted(RecommendationQuery q, IntPredicate ownedPartition, Set<Long> excluded, boolean exactCount) {
         int words = (int) ((nextId + 63) >>> 6);
         long[] bits = new long[words];
         int version = versions.indexOf(q.modelVersion());
         if (version < 0) {
             return new IdFilter(bits, 0);
         }
+        // Both sides' gender and age filters, the model version and the partitions are word-wide bitmap
+        // operations: the candidate's gender in the user's seeking set, the candidate's age in the user's range
+        // (ORs of the per-age bitmaps that have anyone in them), the user's gender and age accepted by the candidate.
         for (int g = 0; g < GENDERS; g++) {
             if ((q.seekingMask() & (1 << g)) != 0) {
                 long[] gb = genderBits[g];
-                for (int w = 0; w < Math.min(words, gb.length); w++) {
+                for (int w = 0; w < words; w++) {
                     bits[w] |= gb[w];
                 }
             }
         }
-        // The user's age range as a bitmap (ORs of the per-age bitmaps that have anyone in them), so the walk
-        // below visits only profiles of a sought gender and a wanted age.
         long[] ages = new long[words];
         for (int a = Math.max(0, q.minAge()); a <= Math.min(MAX_AGE, q.maxAge()); a++) {
             boolean anyone = false;
@@ -348,38 +428,111 @@ public final class AttributeStore implements AutoCloseable {
             }
             if (anyone) {
                 long[] ab = ageBits[a];
-                for (int w = 0; w < Math.min(words, ab.length); w++) {
+                for (int w = 0; w < words; w++) {
                     ages[w] |= ab[w];
                 }
             }
         }
+        long[] seeks = q.gender() >= 0 && q.gender() < GENDERS ? seekingBits[q.gender()] : new long[words];
+        long[] accepts = q.age() >= 0 && q.age() <= MAX_AGE ? acceptsAgeBits[q.age()] : accepting(q.age(), words);
+        long[] sameVersion = versionBits.get(version);
         for (int w = 0; w < words; w++) {
-            bits[w] &= ages[w];
+            bits[w] &= ages[w] & seeks[w] & accepts[w] & sameVersion[w];
         }
-        double maxLatDegrees = Math.toDegrees(q.maxDistanceKm() / 6371.0) + 1e-9;
-        long count = 0;
-        for (int w = 0; w < words; w++) {
-            long word = bits[w];
-            while (word != 0) {
-                int bit = Long.numberOfTrailingZeros(word);
-                word &= word - 1;
-                int id = (w << 6) + bit;
-                boolean ok = embeddingVersion[id] == version
-                        && (seekingMask[id] & (1 << q.gender())) != 0
-                        && age[id] >= q.minAge() && age[id] <= q.maxAge()
-                        && q.age() >= minAge[id] && q.age() <= maxAge[id]
-                        && ownedPartition.test(partition[id])
-                        && !excluded.contains((long) id)
-                        && Math.abs(lat[id] - q.lat()) <= maxLatDegrees // the distance is at least R x dLat
-                        && haversineKm(q.lat(), q.lon(), lat[id], lon[id]) <= q.maxDistanceKm();
-                if (ok) {
-                    count++;
-                } else {
-                    bits[w] &= ~(1L << bit);
+        long[] owned = ownedBits(ownedPartition, words);
+        if (owned != null) {
+            for (int w = 0; w < words; w++) {
+                bits[w] &= owned[w];
+            }
+        }
+        for (long id : excluded) {
+            if (id >= 0 && id < nextId) {
+                bits[(int) (id >>> 6)] &= ~(1L << id);
+            }
+        }
+        long before = 0;
+        for (long word : bits) {
+            before += Long.bitCount(word);
+        }
+        // The radius: within d km <=> the points' dot product >= cos(d / R). Few candidates left: check each
+        // now, so the count is exact. Many: the index checks it lazily for the ids it visits (an IVF search
+        // visits a few percent of them), and the count for the planner is estimated from a sample.
+        double angle = q.maxDistanceKm() / EARTH_RADIUS_KM;
+        if (angle >= Math.PI || before == 0) {
+            return new IdFilter(bits, before);
+        }
+        double latRad = Math.toRadians(q.lat());
+        double lonRad = Math.toRadians(q.lon());
+        VectorIndex.Near near = new VectorIndex.Near(points, Math.cos(latRad) * Math.cos(lonRad), Math.cos(latRad) * Math.sin(lonRad),
+                Math.sin(latRad), Math.cos(Math.max(0, angle)) - 1e-15);
+        if (exactCount || before <= EXACT_RADIUS_MAX) {
+            long count = 0;
+            for (int w = 0; w < words; w++) {
+                long word = bits[w];
+                long keep = 0;
+                while (word != 0) {
+                    int bit = Long.numberOfTrailingZeros(word);
+                    word &= word - 1;
+                    keep |= (near.admits(((long) w << 6) + bit) ? 1L : 0L) << bit;
+                }
+                bits[w] = keep;
+                count += Long.bitCount(keep);
+            }
+            return new IdFilter(bits, count);
+        }
+        // Every step-th candidate, evenly through the bitmap.
+        long step = Math.max(1, before / RADIUS_SAMPLE);
+        long seen = 0;
+        long next = step / 2;
+        long sampled = 0;
+        long inside = 0;
+        for (int w = 0; w < words && sampled < RADIUS_SAMPLE; w++) {
+            int n = Long.bitCount(bits[w]);
+            while (next < seen + n && sampled < RADIUS_SAMPLE) {
+                long word = bits[w];
+                for (long skip = next - seen; skip > 0; skip--) {
+                    word &= word - 1;
+                }
+                sampled++;
+                inside += near.admits(((long) w << 6) + Long.numberOfTrailingZeros(word)) ? 1 : 0;
+                next += step;
+            }
+            seen += n;
+        }
+        return new IdFilter(bits, Math.round((double) before * inside / Math.max(1, sampled)), near);
+    }
+
+    /** Profiles whose own age range accepts {@code age}, for an age outside the per-age bitmaps. */
+    private long[] accepting(int age, int words) {
+        long[] out = new long[words];
+        for (int id = 0; id < nextId; id++) {
+            if (present[id] && age >= minAge[id] && age <= maxAge[id]) {
+                out[id >>> 6] |= 1L << id;
+            }
+        }
+        return out;
+    }
+
+    /** The profiles of owned partitions, or null when every partition a profile here came from is owned. */
+    private long[] ownedBits(IntPredicate ownedPartition, int words) {
+        long[] out = null;
+        for (Map.Entry<Integer, long[]> e : partitionBits.entrySet()) {
+            if (!ownedPartition.test(e.getKey())) {
+                out = new long[words];
+                break;
+            }
+        }
+        if (out != null) {
+            for (Map.Entry<Integer, long[]> e : partitionBits.entrySet()) {
+                if (ownedPartition.test(e.getKey())) {
+                    long[] pb = e.getValue();
+                    for (int w = 0; w < words; w++) {
+                        out[w] |= pb[w];
+                    }
                 }
             }
         }
-        return new IdFilter(bits, count);
+        return out;
     }
 
     /** Great-circle distance on a 6,371 km sphere. */
@@ -388,7 +541,7 @@ public final class AttributeStore implements AutoCloseable {
         double dLon = Math.toRadians(lon2 - lon1);
         double a = Math.sin(dLat / 2) * Math.sin(dLat / 2)
                 + Math.cos(Math.toRadians(lat1)) * Math.cos(Math.toRadians(lat2)) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
-        return 2 * 6371.0 * Math.asin(Math.min(1, Math.sqrt(a)));
+        return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(a)));
     }
 
     public static int seekingMask(List<Gender> seeking) {
@@ -411,8 +564,15 @@ public final class AttributeStore implements AutoCloseable {
         lat[id] = a.getLat();
         lon[id] = a.getLon();
         partition[id] = kafkaPartition;
+        partitionBits.computeIfAbsent(kafkaPartition, p -> new long[(present.length + 63) >>> 6])[id >>> 6] |= 1L << id;
+        double latRad = Math.toRadians(a.getLat());
+        double lonRad = Math.toRadians(a.getLon());
+        points.putDouble(24 * id, Math.cos(latRad) * Math.cos(lonRad));
+        points.putDouble(24 * id + 8, Math.cos(latRad) * Math.sin(lonRad));
+        points.putDouble(24 * id + 16, Math.sin(latRad));
         genderBits[g][id >>> 6] |= 1L << id;
         ageBits[clampAge(a.getAge())][id >>> 6] |= 1L << id;
+        setProfileBits(id, true);
         ageCounts[g][clampAge(a.getAge())]++;
         profiles++;
     }
@@ -423,8 +583,23 @@ public final class AttributeStore implements AutoCloseable {
         present[id] = false;
         genderBits[g][id >>> 6] &= ~(1L << id);
         ageBits[clampAge(age[id])][id >>> 6] &= ~(1L << id);
+        partitionBits.get(partition[id])[id >>> 6] &= ~(1L << id);
+        setProfileBits(id, false);
         ageCounts[g][clampAge(age[id])]--;
         profiles--;
+    }
+
+    /** The profile's entries in the bitmaps of the other side's filters: genders it seeks, ages it accepts. */
+    private void setProfileBits(int id, boolean on) {
+        long mask = 1L << id;
+        for (int g = 0; g < GENDERS; g++) {
+            if ((seekingMask[id] & (1 << g)) != 0) {
+                seekingBits[g][id >>> 6] = on ? seekingBits[g][id >>> 6] | mask : seekingBits[g][id >>> 6] & ~mask;
+            }
+        }
+        for (int a = Math.max(0, minAge[id]); a <= Math.min(MAX_AGE, maxAge[id]); a++) {
+            acceptsAgeBits[a][id >>> 6] = on ? acceptsAgeBits[a][id >>> 6] | mask : acceptsAgeBits[a][id >>> 6] & ~mask;
+        }
     }
 
     private static int clampAge(int a) {
@@ -444,17 +619,25 @@ public final class AttributeStore implements AutoCloseable {
         maxAge = Arrays.copyOf(maxAge, cap);
         lat = Arrays.copyOf(lat, cap);
         lon = Arrays.copyOf(lon, cap);
+        ByteBuffer grown = ByteBuffer.allocateDirect(24 * cap).order(ByteOrder.nativeOrder());
+        grown.put(points.duplicate().clear());
+        points = grown;
         partition = Arrays.copyOf(partition, cap);
         lastActive = Arrays.copyOf(lastActive, cap);
         int old = embeddingVersion.length;
         embeddingVersion = Arrays.copyOf(embeddingVersion, cap);
         Arrays.fill(embeddingVersion, old, cap, -1);
+        int words = (cap + 63) >>> 6;
         for (int g = 0; g < GENDERS; g++) {
-            genderBits[g] = Arrays.copyOf(genderBits[g], (cap + 63) >>> 6);
+            genderBits[g] = Arrays.copyOf(genderBits[g], words);
+            seekingBits[g] = Arrays.copyOf(seekingBits[g], words);
         }
         for (int a = 0; a <= MAX_AGE; a++) {
-            ageBits[a] = Arrays.copyOf(ageBits[a], (cap + 63) >>> 6);
+            ageBits[a] = Arrays.copyOf(ageBits[a], words);
+            acceptsAgeBits[a] = Arrays.copyOf(acceptsAgeBits[a], words);
         }
+        versionBits.replaceAll(b -> Arrays.copyOf(b, words));
+        partitionBits.replaceAll((p, b) -> Arrays.copyOf(b, words));
     }
 
     // ---- snapshots ----
@@ -474,6 +657,8 @@ public final class AttributeStore implements AutoCloseable {
         db.close();
         writeOptions.close();
         options.close();
+        blockCache.close();
+        bloomFilter.close();
     }
 
     // ---- RocksDB plumbing ----

@@ -165,7 +165,10 @@ public final class FaissIndex implements VectorIndex {
         lock.readLock().lock();
         int n;
         try {
-            n = searchExact(live(), query, k, admitted == null ? null : admitted.words(), ids, scores);
+            Near near = admitted == null ? null : admitted.near();
+            n = near == null
+                    ? searchExact(live(), query, k, admitted == null ? null : admitted.words(), null, 0, 0, 0, 0, ids, scores)
+                    : searchExact(live(), query, k, admitted.words(), near.points(), near.x(), near.y(), near.z(), near.minDot(), ids, scores);
         } finally {
             lock.readLock().unlock();
         }
@@ -180,7 +183,11 @@ public final class FaissIndex implements VectorIndex {
         lock.readLock().lock();
         int n;
         try {
-            n = searchIndex(live(), query, k, admitted == null ? null : admitted.words(), nprobe, refine, ids, scores);
+            Near near = admitted == null ? null : admitted.near();
+            n = near == null
+                    ? searchIndex(live(), query, k, admitted == null ? null : admitted.words(), null, 0, 0, 0, 0, nprobe, refine, ids, scores)
+                    : searchIndex(live(), query, k, admitted.words(), near.points(), near.x(), near.y(), near.z(), near.minDot(),
+                            nprobe, refine, ids, scores);
         } finally {
             lock.readLock().unlock();
         }
@@ -364,9 +371,11 @@ public final class FaissIndex implements VectorIndex {
 
     private static native boolean remove(long handle, long id);
 
-    private static native int searchExact(long handle, float[] query, int k, long[] words, long[] outIds, float[] outScores);
+    private static native int searchExact(long handle, float[] query, int k, long[] words, java.nio.ByteBuffer points,
+            double x, double y, double z, double minDot, long[] outIds, float[] outScores);
 
-    private static native int searchIndex(long handle, float[] query, int k, long[] words, int nprobe, int refine, long[] outIds, float[] outScores);
+    private static native int searchIndex(long handle, float[] query, int k, long[] words, java.nio.ByteBuffer points,
+            double x, double y, double z, double minDot, int nprobe, int refine, long[] outIds, float[] outScores);
 
     private static native void save(long handle, String path);
 

@@ -41,11 +41,38 @@ public interface VectorIndex extends AutoCloseable {
         }
     }
 
-    /** Which ids a search may return: a bitmap over ids, with its population count. */
-    record IdFilter(long[] words, long admittedCount) {
+    /**
+     * Which ids a search may return: those set in a bitmap over ids and, when {@code near} is given, whose
+     * point lies near a centre (checked lazily, only for the ids a search visits). {@code admittedCount} is
+     * the exact number of such ids without {@code near}, an estimate with it (what a planner needs).
+     */
+    record IdFilter(long[] words, long admittedCount, Near near) {
+        public IdFilter(long[] words, long admittedCount) {
+            this(words, admittedCount, null);
+        }
+
         public boolean admits(long id) {
             int w = (int) (id >>> 6);
-            return w < words.length && (words[w] & (1L << id)) != 0;
+            return w < words.length && (words[w] & (1L << id)) != 0 && (near == null || near.admits(id));
+        }
+    }
+
+    /**
+     * Ids whose point on the unit sphere ({@code points}: a direct buffer of x, y, z doubles per id, native
+     * byte order) has a dot product of at least {@code minDot} with the centre (x, y, z): within an angle
+     * of it, e.g. within a radius on Earth.
+     */
+    record Near(java.nio.ByteBuffer points, double x, double y, double z, double minDot) {
+        public Near {
+            if (!points.isDirect() || points.order() != java.nio.ByteOrder.nativeOrder()) {
+                throw new IllegalArgumentException("points must be a direct buffer in native byte order");
+            }
+        }
+
+        public boolean admits(long id) {
+            long at = id * 24;
+            return at + 24 <= points.capacity()
+                    && points.getDouble((int) at) * x + points.getDouble((int) at + 8) * y + points.getDouble((int) at + 16) * z >= minDot;
         }
     }
 }

@@ -66,6 +66,54 @@ class FaissIndexTest {
     }
 
     @Test
+    void nearConditionIsCheckedForTheIdsASearchVisits() {
+        // Points on the unit sphere: even ids near the north pole, odd ids on the equator; the condition admits
+        // ids within 10 degrees of the pole. With every id in the bitmap, both plans return only even ids, the
+        // same ones a brute force over the admitted ids returns.
+        float[] base = DATA.draw(N, 1);
+        java.nio.ByteBuffer points = java.nio.ByteBuffer.allocateDirect(24 * N).order(java.nio.ByteOrder.nativeOrder());
+        for (int i = 0; i < N; i++) {
+            double lat = Math.toRadians(i % 2 == 0 ? 85 : 0);
+            double lon = Math.toRadians(i % 360);
+            points.putDouble(24 * i, Math.cos(lat) * Math.cos(lon)).putDouble(24 * i + 8, Math.cos(lat) * Math.sin(lon))
+                    .putDouble(24 * i + 16, Math.sin(lat));
+        }
+        VectorIndex.Near near = new VectorIndex.Near(points, 0, 0, 1, Math.cos(Math.toRadians(10)));
+        BitSet all = new BitSet();
+        all.set(0, N);
+        IdFilter filter = new IdFilter(all.toLongArray(), N / 2, near);
+        try (FaissIndex index = filled(small(false), base)) {
+            for (int q = 0; q < 20; q++) {
+                float[] query = row(base, q * 31);
+                Hits exact = index.searchExact(query, 10, filter);
+                Hits indexed = index.searchIndexed(query, 10, filter, 16, 50);
+                long[] expected = bruteForce(base, query, 10, id -> id % 2 == 0);
+                assertThat(exact.ids()).containsExactly(expected);
+                assertThat(Arrays.stream(indexed.ids()).boxed().toList()).hasSize(10).allMatch(id -> id % 2 == 0);
+                assertThat(Arrays.stream(indexed.ids()).filter(id -> Arrays.stream(expected).anyMatch(e -> e == id)).count())
+                        .isGreaterThanOrEqualTo(9);
+            }
+            assertThat(filter.admits(4)).isTrue();
+            assertThat(filter.admits(5)).isFalse();
+            assertThat(filter.admits(N + 10)).isFalse(); // beyond the points: never admitted
+        }
+        assertThatThrownBy(() -> new VectorIndex.Near(java.nio.ByteBuffer.allocate(24), 0, 0, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    static long[] bruteForce(float[] base, float[] query, int k, java.util.function.LongPredicate admitted) {
+        return java.util.stream.IntStream.range(0, base.length / D).filter(i -> admitted.test(i)).boxed()
+                .sorted((a, b) -> Double.compare(dot(row(base, b), query), dot(row(base, a), query)))
+                .limit(k).mapToLong(Integer::longValue).toArray();
+    }
+
+    static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    @Test
     void upsertReplacesTheVectorAndRemoveDeletesIt() {
         float[] base = DATA.draw(N, 1);
         for (boolean trained : new boolean[] {false, true}) {
