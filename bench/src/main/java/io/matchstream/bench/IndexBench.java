@@ -31,22 +31,24 @@ import java.util.SplittableRandom;
  * overhead) and through Debian's python3-faiss (generic build). Latencies are single-threaded, per query.
  */
 final class IndexBench {
-    record Options(int vectors, int queries, Path out, boolean python) {
+    record Options(int vectors, int queries, Path out, boolean python, boolean sweepOnly) {
         static Options parse(String[] args) {
             int vectors = 1_000_000;
             int queries = 200;
             Path out = Path.of(".matchstream", "bench-index");
             boolean python = true;
+            boolean sweepOnly = false;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--vectors" -> vectors = Integer.parseInt(next(args, ++i));
                     case "--queries" -> queries = Integer.parseInt(next(args, ++i));
                     case "--out" -> out = Path.of(next(args, ++i));
                     case "--no-python" -> python = false;
+                    case "--sweep-only" -> sweepOnly = true;
                     default -> throw new IllegalArgumentException("unknown flag " + args[i]);
                 }
             }
-            return new Options(vectors, queries, out, python);
+            return new Options(vectors, queries, out, python, sweepOnly);
         }
 
         private static String next(String[] args, int i) {
@@ -97,7 +99,7 @@ final class IndexBench {
         }
 
         // The design's IVF100,PQ8: codes alone (refine 1), as designed, nprobe 16.
-        try (FaissIndex design = FaissIndex.create(base.withFactory("IVF100,PQ8"))) {
+        if (!o.sweepOnly()) try (FaissIndex design = FaissIndex.create(base.withFactory("IVF100,PQ8"))) {
             long t = build(design, data, n);
             builds.add(String.format("IVF100,PQ8          build %6.1f s  %,6d bytes/vector", t / 1e9, design.nativeBytes() / n));
             for (int s = 0; s < selectivities.size(); s++) {
@@ -124,6 +126,10 @@ final class IndexBench {
             }
             long[] counts = planned.planCounts();
             out.printf("planner: %d exact, %d index, %d index-then-exact fallbacks%n", counts[0], counts[1], counts[2]);
+            sweep(planned.faiss(), selectivities, queries, truth, n, out);
+            if (o.sweepOnly()) {
+                return;
+            }
             planned.save(indexFile);
         }
 
@@ -157,6 +163,43 @@ final class IndexBench {
         Path png = o.out().resolve("index-bench.png");
         int rc = python3(o, List.of(script().toString(), "plot", csv.toString(), png.toString()), out);
         out.println(rc == 0 ? "plot: " + png : "plot: failed (is python3-matplotlib installed? apt-get install python3-matplotlib)");
+    }
+
+    /**
+     * How the default's knobs were chosen: recall@10 and latency of the IVF pass over a grid of nprobe and
+     * shortlist depth (refine) at each selectivity the planner sends to the index.
+     */
+    static void sweep(FaissIndex index, List<Selectivity> selectivities, float[] queries, long[][][] truth, int n, PrintStream out) {
+        out.println("sweep (IVF pass with the ID selector, exact re-rank of k x refine):");
+        out.println("| selectivity | nprobe | refine | recall@10 | p50 ms | p99 ms |");
+        out.println("|---|---:|---:|---:|---:|---:|");
+        for (int s = 0; s < selectivities.size(); s++) {
+            Selectivity sel = selectivities.get(s);
+            if (sel.filter() != null && sel.filter().admittedCount() < 0.005 * n) {
+                continue; // the planner scans those exactly
+            }
+            for (int nprobe : new int[] {8, 12, 16, 24, 32, 48, 64, 96}) {
+                for (int refine : new int[] {5, 10, 20, 30, 50, 70, 100}) {
+                    Row r = measureQuietly("sweep", sel, n, "", queries, truth[s], q -> index.searchIndexed(q, K, sel.filter(), nprobe, refine));
+                    out.printf("| %s | %d | %d | %.4f | %.3f | %.3f |%n", sel.name(), nprobe, refine, r.recall(), r.p50() / 1e3, r.p99() / 1e3);
+                }
+            }
+        }
+    }
+
+    static Row measureQuietly(String system, Selectivity sel, int n, String plan, float[] queries, long[][] truth, Search search) {
+        int nq = truth.length;
+        for (int q = 0; q < Math.min(nq, 20); q++) search.run(row(queries, q)); // warm-up: JIT and caches
+        double[] micros = new double[nq];
+        double recall = 0;
+        for (int q = 0; q < nq; q++) {
+            float[] query = row(queries, q);
+            long t0 = System.nanoTime();
+            Hits h = search.run(query);
+            micros[q] = (System.nanoTime() - t0) / 1e3;
+            recall += recall(h.ids(), truth[q]);
+        }
+        return row(system, sel, n, plan, recall / nq, micros);
     }
 
     static long build(FaissIndex index, SyntheticEmbeddings data, int n) {
@@ -196,18 +239,7 @@ final class IndexBench {
     }
 
     static Row measure(String system, Selectivity sel, int n, String plan, float[] queries, long[][] truth, Search search) {
-        int nq = truth.length;
-        for (int q = 0; q < Math.min(nq, 20); q++) search.run(row(queries, q)); // warm-up: JIT and caches
-        double[] micros = new double[nq];
-        double recall = 0;
-        for (int q = 0; q < nq; q++) {
-            float[] query = row(queries, q);
-            long t0 = System.nanoTime();
-            Hits h = search.run(query);
-            micros[q] = (System.nanoTime() - t0) / 1e3;
-            recall += recall(h.ids(), truth[q]);
-        }
-        Row r = row(system, sel, n, plan, recall / nq, micros);
+        Row r = measureQuietly(system, sel, n, plan, queries, truth, search);
         System.out.printf("  %-24s %5s recall@10 %.4f p50 %.3f ms p99 %.3f ms%n", system, sel.name(), r.recall(), r.p50() / 1e3, r.p99() / 1e3);
         return r;
     }

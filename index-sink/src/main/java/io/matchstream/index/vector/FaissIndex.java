@@ -67,7 +67,7 @@ public final class FaissIndex implements VectorIndex {
         long h = load(file.toAbsolutePath().toString());
         String[] meta = describe(h);
         int d = Integer.parseInt(meta[1]);
-        VectorIndexConfig own = new VectorIndexConfig(d, meta[0], config.nprobe(), config.refineFactor(), config.denseRefineFactor(), config.boostBelow(),
+        VectorIndexConfig own = new VectorIndexConfig(d, meta[0], config.nprobe(), config.refineFactor(), config.denseRefineFactor(), config.minScanned(),
                 config.exactBelow(), config.exactMaxAdmitted(), config.minTrainVectors(), config.maxTrainVectors(),
                 config.driftWindow(), config.driftThreshold(), config.backgroundTraining(), config.seed());
         return new FaissIndex(h, own, meta[0], d);

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       {@link VectorIndexConfig#exactBelow()}), or the index not trained yet: exact scan of just those ids.
  *       It is both exact and cheap there, where IVF lists hold too few admitted ids to fill k.</li>
  *   <li>Otherwise: IVF search with the bitmap as ID selector, k x {@link #refine} candidates re-ranked exactly
- *       (deeper when most ids are admitted); nprobe grows as the filter gets more selective (below
- *       {@link VectorIndexConfig#boostBelow()}).</li>
+ *       (deeper when most ids are admitted); nprobe grows as the filter gets more selective, so the probed
+ *       lists hold {@link VectorIndexConfig#minScanned()} admitted ids.</li>
  *   <li>If the IVF pass returns fewer than min(k, admitted) hits, the query is answered by the exact scan, so a
  *       result holds k hits whenever k admitted vectors exist.</li>
  * </ul>
@@ -90,13 +90,17 @@ public final class FilterAwareIndex implements VectorIndex {
         return Plan.INDEX;
     }
 
-    /** nprobe for a filter admitting {@code admitted} of {@code size}: scaled so the scanned lists still hold enough admitted ids. */
+    /**
+     * nprobe for a filter admitting {@code admitted} of {@code size}: the configured one, or more so that the
+     * probed lists hold about {@link VectorIndexConfig#minScanned()} admitted ids between them.
+     */
     public int nprobe(long admitted, long size) {
-        double fraction = size == 0 ? 1 : (double) admitted / size;
-        if (fraction >= config.boostBelow()) {
+        int nlist = config.nlist();
+        if (nlist == 0 || admitted <= 0) {
             return config.nprobe();
         }
-        return (int) Math.ceil(config.nprobe() * Math.sqrt(config.boostBelow() / Math.max(fraction, 1e-9)));
+        long needed = (long) Math.ceil((double) config.minScanned() * nlist / admitted);
+        return (int) Math.min(nlist, Math.max(config.nprobe(), needed));
     }
 
     /** Shortlist depth (candidates / k) for a filter admitting {@code admitted} of {@code size}. */

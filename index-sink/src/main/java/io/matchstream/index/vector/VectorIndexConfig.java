@@ -15,8 +15,9 @@ import java.util.function.Function;
  * @param denseRefineFactor    the same with every id admitted, scaled down linearly with the admitted fraction
  *                             (never below refineFactor): the denser the admitted set, the more near-ties within
  *                             one inverted list the PQ codes cannot order, so the shortlist must be deeper
- * @param boostBelow           below this admitted fraction nprobe grows as nprobe * sqrt(boostBelow / fraction),
- *                             so a selective filter still finds k * refineFactor admitted candidates
+ * @param minScanned           admitted ids the probed lists should hold between them: nprobe grows to
+ *                             minScanned * nlist / admitted when that is more, so a selective filter (or a small
+ *                             index, whose neighbours spread over more lists) still meets enough candidates
  * @param exactBelow           admitted fraction under which the planner scans the admitted ids exactly
  * @param exactMaxAdmitted     admitted count at or under which the planner scans exactly whatever the fraction
  * @param minTrainVectors      vectors needed before the IVF quantiser is trained (exact search serves until then)
@@ -33,7 +34,7 @@ public record VectorIndexConfig(
         int nprobe,
         int refineFactor,
         int denseRefineFactor,
-        double boostBelow,
+        int minScanned,
         double exactBelow,
         long exactMaxAdmitted,
         int minTrainVectors,
@@ -58,7 +59,7 @@ public record VectorIndexConfig(
     public static VectorIndexConfig defaults(int dimension) {
         int subQuantizers = java.math.BigInteger.valueOf(dimension).gcd(java.math.BigInteger.valueOf(32)).intValue();
         String factory = subQuantizers == 32 ? DEFAULT_FACTORY : "IVF1024,PQ" + subQuantizers;
-        return new VectorIndexConfig(dimension, factory, 16, 10, 100, 1.0, 0.002, 1000,
+        return new VectorIndexConfig(dimension, factory, 12, 10, 70, 500, 0.002, 1000,
                 50_000, 40_000, 10_000, 1.3, true, 42);
     }
 
@@ -74,7 +75,7 @@ public record VectorIndexConfig(
                 intOr(v.apply("index.nprobe"), base.nprobe),
                 intOr(v.apply("index.refineFactor"), base.refineFactor),
                 intOr(v.apply("index.denseRefineFactor"), base.denseRefineFactor),
-                doubleOr(v.apply("index.boostBelow"), base.boostBelow),
+                intOr(v.apply("index.minScanned"), base.minScanned),
                 doubleOr(v.apply("index.exactBelow"), base.exactBelow),
                 v.apply("index.exactMaxAdmitted") != null ? Long.parseLong(v.apply("index.exactMaxAdmitted")) : base.exactMaxAdmitted,
                 intOr(v.apply("index.minTrainVectors"), base.minTrainVectors),
@@ -86,24 +87,30 @@ public record VectorIndexConfig(
     }
 
     public VectorIndexConfig withFactory(String factory) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
     }
 
     public VectorIndexConfig withTraining(int minTrainVectors, int maxTrainVectors, boolean background) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, background, seed);
     }
 
     public VectorIndexConfig withDrift(int driftWindow, double driftThreshold) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
     }
 
     /** Search knobs; denseRefineFactor follows refineFactor (a fixed shortlist depth). */
-    public VectorIndexConfig withSearch(int nprobe, int refineFactor, double boostBelow, double exactBelow, long exactMaxAdmitted) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, refineFactor, boostBelow, exactBelow, exactMaxAdmitted,
+    public VectorIndexConfig withSearch(int nprobe, int refineFactor, int minScanned, double exactBelow, long exactMaxAdmitted) {
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, refineFactor, minScanned, exactBelow, exactMaxAdmitted,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
+    }
+
+    /** Inverted lists of the factory's IVF stage ("IVF1024,PQ32": 1024), 0 without one. */
+    public int nlist() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("IVF(\\d+)").matcher(factory);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     private static int intOr(String s, int d) {

@@ -23,7 +23,7 @@ class FaissIndexTest {
     /** IVF16,PQ8x4 trained inline after 3000 vectors; drift measured over windows of 500 adds. */
     static VectorIndexConfig small(boolean background) {
         return VectorIndexConfig.defaults(D).withFactory("IVF16,PQ8x4").withTraining(3000, 3000, background).withDrift(500, 1.3)
-                .withSearch(4, 10, 0.5, 0.0, 0);
+                .withSearch(4, 10, 100, 0.0, 0);
     }
 
     static float[] row(float[] rows, int i) {
@@ -143,7 +143,7 @@ class FaissIndexTest {
     void plannerReturnsKHitsWheneverKAreAdmitted() {
         float[] base = DATA.draw(N, 1);
         // exactMaxAdmitted 0, exactBelow 0, nprobe 1 unboosted: the IVF pass runs first and misses most
-        try (FilterAwareIndex planned = new FilterAwareIndex(filled(small(false).withSearch(1, 10, 0.0, 0.0, 0), base))) {
+        try (FilterAwareIndex planned = new FilterAwareIndex(filled(small(false).withSearch(1, 10, 0, 0.0, 0), base))) {
             assertThat(planned.faiss().isTrained()).isTrue();
             long[] admitted = {3, 77, 1500, 2222, 4001, 4002, 4500, 5100, 5555, 5999};
             float[] query = DATA.draw(1, 99);
@@ -163,7 +163,7 @@ class FaissIndexTest {
     @Test
     void plannerScansExactlyWhenFewAreAdmitted() {
         float[] base = DATA.draw(N, 1);
-        VectorIndexConfig config = small(false).withSearch(4, 10, 0.5, 0.01, 100);
+        VectorIndexConfig config = small(false).withSearch(4, 10, 100, 0.01, 100);
         try (FilterAwareIndex planned = new FilterAwareIndex(filled(config, base))) {
             assertThat(planned.plan(50, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
             assertThat(planned.plan(N / 2, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
