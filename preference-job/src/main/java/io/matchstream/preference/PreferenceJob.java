@@ -86,10 +86,10 @@ public class PreferenceJob {
         SingleOutputStreamOperator<Signal> enriched = signals.keyBy(Signal::subject)
                 .process(new TargetEnrichment(config.enrichmentWait(), config.preference().stateTtl(),
                         config.preference().passWeight() > 0), signalType)
-                .name("target embeddings").uid("enrich");
+                .name("target embeddings").uid("enrich-v2");
         SingleOutputStreamOperator<PreferenceVector> updates = enriched.keyBy(s -> s.user)
                 .process(new PreferenceFunction(config.preference()), TypeInformation.of(PreferenceVector.class))
-                .name("preferences").uid("preferences");
+                .name("preferences").uid("preferences-v2");
         SingleOutputStreamOperator<Match> matches = signals.filter(s -> s.kind == Signal.Kind.SWIPE).name("swipes").uid("swipes-only")
                 .union(enriched.getSideOutput(TargetEnrichment.PAIR_PURGES), updates.getSideOutput(PreferenceFunction.PAIR_PURGES))
                 .keyBy(Signal::pair)
@@ -102,10 +102,11 @@ public class PreferenceJob {
                                 .map(new Encode<>(registry, Topics.TRAINING_TRIPLETS, TrainingTriplet::getAnchorUserId), TypeInformation.of(Outgoing.class))
                                 .name("encode triplets").uid("encode-triplets"),
                         signals.getSideOutput(DecodeSignals.DEAD_LETTERS));
+        // Updates and tombstones in one stream: the encoder and the sink chain onto the preference
+        // operator, so a 4 KiB update is not serialized across a local exchange once more.
         DataStream<Outgoing> preferences = updates
                 .map(new PreferenceUpdateEncoder(registry), TypeInformation.of(Outgoing.class))
-                .name("encode updates").uid("encode-updates")
-                .union(tombstones(updates.getSideOutput(PreferenceFunction.TOMBSTONES), Topics.PREFERENCE_UPDATES, "preference-tombstones"));
+                .name("encode updates").uid("encode-updates");
         if (updateSink == null) {
             committed.union(preferences).sinkTo(sink).name("all outputs").uid("sink");
         } else {
