@@ -55,7 +55,8 @@ final class PreferenceBench {
 
     private PreferenceBench() {}
 
-    record Options(int users, int swipes, int rate, int latencySeconds, List<String> backends) {}
+    /** {@code jobFlags}: preference job flags for every run (the embedded stack's addresses are set by the benchmark). */
+    record Options(int users, int warmupSwipes, int swipes, int rate, int latencySeconds, List<String> backends, Map<String, String> jobFlags) {}
 
     private record Result(String backend, double swipesPerSecond, long peakHeap, double[] latencyMs, long samples, long sent,
             CpuSampler.Usage backlogCpu, long backlogSwipes, CpuSampler.Usage steadyCpu) {}
@@ -76,8 +77,11 @@ final class PreferenceBench {
                     || n.equals("main") || n.equals("cpu-sampler") || n.equals("heap-sampler")));
 
     static void run(Options options, PrintStream out) throws Exception {
-        out.printf("%,d users with %d-d embeddings; %,d swipes backlog; then %,d swipes/s for %d s; parallelism 2, 1 s checkpoints%n",
-                options.users(), DIM, options.swipes(), options.rate(), options.latencySeconds());
+        if (!options.jobFlags().isEmpty()) {
+            out.println("job flags: " + options.jobFlags());
+        }
+        out.printf("%,d users with %d-d embeddings; %,d swipes to warm up; %,d swipes backlog; then %,d swipes/s for %d s; parallelism 2, 1 s checkpoints%n",
+                options.users(), DIM, options.warmupSwipes(), options.swipes(), options.rate(), options.latencySeconds());
         List<Result> results = new ArrayList<>();
         for (String backend : options.backends()) {
             Result r = runBackend(backend, options, out);
@@ -119,6 +123,22 @@ final class PreferenceBench {
 
     private static Result runBackend(String backend, Options options, PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("matchstream-bench-preference");
+        try {
+            return runBackend(backend, options, out, dir);
+        } finally {
+            deleteRecursively(dir); // a run leaves 3-5 GB of logs, state and checkpoints
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static Result runBackend(String backend, Options options, PrintStream out, Path dir) throws Exception {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0).start();
                 SchemaRegistryServer registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0));
                 EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, 4);
@@ -128,34 +148,37 @@ final class PreferenceBench {
             broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
             String bootstrap = broker.bootstrapServers();
             SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
-            PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", bootstrap, "registry-url", registry.url(),
-                    "checkpoint-dir", dir.resolve("checkpoints").toUri().toString(), "state-backend", backend), Map.of());
+            Map<String, String> flags = new LinkedHashMap<>(options.jobFlags());
+            flags.putAll(Map.of("bootstrap-servers", bootstrap, "registry-url", registry.url(),
+                    "checkpoint-dir", dir.resolve("checkpoints").toUri().toString(), "state-backend", backend));
+            PreferenceConfig config = PreferenceConfig.fromFlags(flags, Map.of());
             Random random = new Random(5);
 
             publishEmbeddings(bootstrap, schemas, options.users(), random);
             JobClient loader = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), null);
             awaitCommitted(admin, config.groupId(), Topics.PROFILE_EMBEDDINGS.name(), options.users());
             loader.cancel().get();
-            String checkpoint = Checkpoints.latest(dir.resolve("checkpoints").resolve(PreferenceConfig.JOB_NAME)).orElseThrow().toString();
             out.printf("[%s] %,d embeddings in state%n", backend, options.users());
 
             long past = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
-            try (var producer = producer(bootstrap)) {
-                var serializer = Topics.SWIPES.valueSerializer(schemas);
-                for (int i = 0; i < options.swipes(); i++) {
-                    Swipe s = swipe(random, options.users(), past + i);
-                    producer.send(new ProducerRecord<>(Topics.SWIPES.name(), bytes(s.getSwiperId().toString()),
-                            serializer.serialize(Topics.SWIPES.name(), s)));
-                }
-                producer.flush();
+            if (options.warmupSwipes() > 0) {
+                // The JIT compiles the swipe path (and the broker's, and Kafka's clients') for minutes: a first
+                // backlog through the job, not measured, so that the numbers are of a warm JVM.
+                publishSwipes(bootstrap, schemas, options.warmupSwipes(), options.users(), random, past - options.warmupSwipes());
+                JobClient warmup = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), latest(dir));
+                awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.warmupSwipes());
+                warmup.cancel().get();
+                out.printf("[%s] %,d swipes to warm up%n", backend, options.warmupSwipes());
             }
+            String checkpoint = latest(dir);
+            publishSwipes(bootstrap, schemas, options.swipes(), options.users(), random, past);
             try (HeapSampler heap = new HeapSampler(); CpuSampler cpu = new CpuSampler()) {
                 double rate;
                 JobClient job;
                 CpuSampler.Usage backlogCpu;
                 try (UpdateWatcher backlog = new UpdateWatcher(bootstrap, schemas, Long.MAX_VALUE)) {
                     job = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), checkpoint);
-                    awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.swipes());
+                    awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.warmupSwipes() + options.swipes());
                     // Committed offsets prove every swipe was read (the source commits them late once the
                     // input is drained); the time between the first and the last update read back is the rate.
                     rate = options.swipes() / ((backlog.lastAt - backlog.firstAt) / 1e9);
@@ -170,6 +193,22 @@ final class PreferenceBench {
                 return new Result(backend, rate, heap.peakBytes(), latency.percentiles, latency.samples, latency.sent,
                         backlogCpu, Math.round(rate * backlogCpu.seconds()), cpu.between(latency.from, latency.to, GROUPS));
             }
+        }
+    }
+
+    private static String latest(Path dir) {
+        return Checkpoints.latest(dir.resolve("checkpoints").resolve(PreferenceConfig.JOB_NAME)).orElseThrow().toString();
+    }
+
+    private static void publishSwipes(String bootstrap, SchemaRegistryClient schemas, int swipes, int users, Random random, long from) {
+        try (var producer = producer(bootstrap)) {
+            var serializer = Topics.SWIPES.valueSerializer(schemas);
+            for (int i = 0; i < swipes; i++) {
+                Swipe s = swipe(random, users, from + i);
+                producer.send(new ProducerRecord<>(Topics.SWIPES.name(), bytes(s.getSwiperId().toString()),
+                        serializer.serialize(Topics.SWIPES.name(), s)));
+            }
+            producer.flush();
         }
     }
 

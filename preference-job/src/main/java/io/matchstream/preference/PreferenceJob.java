@@ -12,6 +12,7 @@ import io.matchstream.schemas.flink.RegistryAvroSerializationSchema;
 import io.matchstream.schemas.wire.RegistryConnector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -21,10 +22,13 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.function.SerializableFunction;
+import org.rocksdb.CompactionStyle;
+import org.rocksdb.CompressionType;
 
 /**
  * Swipes, embeddings and deletions in; preference updates, matches, training triplets and tombstones out.
@@ -61,14 +65,13 @@ public class PreferenceJob {
         return new PreferenceJob(config,
                 KafkaIo.rawSource(config.bootstrapServers(), config.groupId(), DecodeSignals.TOPICS),
                 KafkaIo.exactlyOnceSink(config.bootstrapServers(), config.groupId(), Duration.ofMinutes(10), "lz4"),
-                config.exactlyOnceUpdates() ? null : KafkaIo.atLeastOnceSink(config.bootstrapServers(), "lz4"),
+                config.exactlyOnceUpdates() ? null : KafkaIo.atLeastOnceSink(config.bootstrapServers(), config.updateCompression()),
                 RegistryConnector.http(config.registryUrl()));
     }
 
     public static void main(String[] args) throws Exception {
         PreferenceConfig config = PreferenceConfig.fromArgs(args);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                JobEnvironment.configuration(config.jobSettings(), null));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(config, null, new Configuration()));
         onKafka(config).build(env);
         env.execute(PreferenceConfig.JOB_NAME);
     }
@@ -121,9 +124,17 @@ public class PreferenceJob {
                 .name(uid).uid(uid);
     }
 
+    /** The shared job settings, and RocksDB options for state that is mostly float vectors. */
+    static Configuration configuration(PreferenceConfig config, String restoreFrom, Configuration base) {
+        Configuration conf = JobEnvironment.configuration(config.jobSettings(), restoreFrom, base);
+        // Embeddings do not compress: Snappy (RocksDB's default) only costs CPU at every flush, compaction and read.
+        conf.set(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL, List.of(CompressionType.NO_COMPRESSION));
+        conf.set(RocksDBConfigurableOptions.COMPACTION_STYLE, CompactionStyle.valueOf(config.rocksdbCompaction().toUpperCase(java.util.Locale.ROOT)));
+        return conf;
+    }
+
     public JobClient start(Configuration clientConfiguration, String restoreFrom) throws Exception {
-        StreamExecutionEnvironment env = new StreamExecutionEnvironment(
-                JobEnvironment.configuration(config.jobSettings(), restoreFrom, clientConfiguration));
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration(config, restoreFrom, clientConfiguration));
         build(env);
         return env.executeAsync(PreferenceConfig.JOB_NAME);
     }
