@@ -12,6 +12,7 @@ public final class Bench {
             "       ./matchstream bench preference [--users N (default 100000)] [--warmup-swipes N (default 300000)] [--swipes N (default 300000)]",
             "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--state-backends rocksdb,hashmap]",
             "                                 [--job FLAG=VALUE,... (preference job flags, e.g. checkpoint-interval-ms=5000)]",
+            "                                 (a backend may carry its own: --state-backends rocksdb,rocksdb:rocksdb-compaction=universal;update-compression=none)",
             "       ./matchstream bench index [--vectors N (default 1000000)] [--queries N (default 200)] [--no-python] [--out DIR (default .matchstream/bench-index)]",
             "       ./matchstream bench query [PROFILES (default 200000)] [QUERIES (default 2000)] [faiss|exact]   (the query service, in-process vs HTTP)");
 

@@ -148,9 +148,17 @@ final class PreferenceBench {
             broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
             String bootstrap = broker.bootstrapServers();
             SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
+            // A backend may carry job flags of its own: rocksdb:rocksdb-compaction=universal;update-compression=none
+            String[] spec = backend.split(":", 2);
             Map<String, String> flags = new LinkedHashMap<>(options.jobFlags());
+            if (spec.length == 2) {
+                for (String flag : spec[1].split(";")) {
+                    String[] kv = flag.split("=", 2);
+                    flags.put(kv[0], kv[1]);
+                }
+            }
             flags.putAll(Map.of("bootstrap-servers", bootstrap, "registry-url", registry.url(),
-                    "checkpoint-dir", dir.resolve("checkpoints").toUri().toString(), "state-backend", backend));
+                    "checkpoint-dir", dir.resolve("checkpoints").toUri().toString(), "state-backend", spec[0]));
             PreferenceConfig config = PreferenceConfig.fromFlags(flags, Map.of());
             Random random = new Random(5);
 

@@ -16,7 +16,7 @@ import java.util.TreeSet;
 public record PreferenceConfig(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
         Duration checkpointInterval, int parallelism, String stateBackend, Duration pairTtl,
         PreferenceFunction.Settings preference, Duration enrichmentWait, boolean exactlyOnceUpdates, Duration bufferTimeout,
-        String updateCompression, String rocksdbCompaction) implements Serializable {
+        String updateCompression, String rocksdbCompaction, String rocksdbMemoryPerSlot) implements Serializable {
 
     public static final String JOB_NAME = "matchstream-preference";
 
@@ -40,7 +40,8 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             Map.entry("update-delivery", "at-least-once"),
             Map.entry("buffer-timeout-ms", "10"),
             Map.entry("update-compression", "lz4"),
-            Map.entry("rocksdb-compaction", "level"));
+            Map.entry("rocksdb-compaction", "level"),
+            Map.entry("rocksdb-memory-per-slot", "managed"));
 
     public static PreferenceConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
         for (String flag : flags.keySet()) {
@@ -72,7 +73,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
                         Duration.ofDays(Long.parseLong(v.get("user-ttl-days")))),
                 Duration.ofSeconds(Long.parseLong(v.get("enrichment-wait-seconds"))),
                 delivery.equals("exactly-once"), Duration.ofMillis(Long.parseLong(v.get("buffer-timeout-ms"))),
-                v.get("update-compression"), v.get("rocksdb-compaction"));
+                v.get("update-compression"), v.get("rocksdb-compaction"), v.get("rocksdb-memory-per-slot"));
     }
 
     public static PreferenceConfig fromArgs(String[] args) {
@@ -109,6 +110,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         flags.put("buffer-timeout-ms", Long.toString(bufferTimeout.toMillis()));
         flags.put("update-compression", updateCompression);
         flags.put("rocksdb-compaction", rocksdbCompaction);
+        flags.put("rocksdb-memory-per-slot", rocksdbMemoryPerSlot);
         return flags;
     }
 

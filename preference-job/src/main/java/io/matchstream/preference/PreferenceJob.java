@@ -22,7 +22,9 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -130,6 +132,10 @@ public class PreferenceJob {
         // Embeddings do not compress: Snappy (RocksDB's default) only costs CPU at every flush, compaction and read.
         conf.set(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL, List.of(CompressionType.NO_COMPRESSION));
         conf.set(RocksDBConfigurableOptions.COMPACTION_STYLE, CompactionStyle.valueOf(config.rocksdbCompaction().toUpperCase(java.util.Locale.ROOT)));
+        if (!config.rocksdbMemoryPerSlot().equals("managed")) {
+            // Block cache and write buffers of this size per slot, instead of the slot's share of managed memory.
+            conf.set(RocksDBOptions.FIX_PER_SLOT_MEMORY_SIZE, MemorySize.parse(config.rocksdbMemoryPerSlot()));
+        }
         return conf;
     }
 
