@@ -13,6 +13,7 @@ import io.matchstream.schemas.wire.RegistryConnector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -21,8 +22,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -131,7 +132,7 @@ public class PreferenceJob {
         Configuration conf = JobEnvironment.configuration(config.jobSettings(), restoreFrom, base);
         // Embeddings do not compress: Snappy (RocksDB's default) only costs CPU at every flush, compaction and read.
         conf.set(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL, List.of(CompressionType.NO_COMPRESSION));
-        conf.set(RocksDBConfigurableOptions.COMPACTION_STYLE, CompactionStyle.valueOf(config.rocksdbCompaction().toUpperCase(java.util.Locale.ROOT)));
+        conf.set(RocksDBConfigurableOptions.COMPACTION_STYLE, CompactionStyle.valueOf(config.rocksdbCompaction().toUpperCase(Locale.ROOT)));
         if (!config.rocksdbMemoryPerSlot().equals("managed")) {
             // Block cache and write buffers of this size per slot, instead of the slot's share of managed memory.
             conf.set(RocksDBOptions.FIX_PER_SLOT_MEMORY_SIZE, MemorySize.parse(config.rocksdbMemoryPerSlot()));
