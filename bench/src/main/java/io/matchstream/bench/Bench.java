@@ -9,8 +9,10 @@ public final class Bench {
             "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]",
             "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]",
             "       ./matchstream bench embed [--photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
-            "       ./matchstream bench preference [--users N (default 100000)] [--swipes N (default 300000)]",
+            "       ./matchstream bench preference [--users N (default 100000)] [--warmup-swipes N (default 300000)] [--swipes N (default 300000)]",
             "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--state-backends rocksdb,hashmap]",
+            "                                 [--job FLAG=VALUE,... (preference job flags, e.g. checkpoint-interval-ms=5000)]",
+            "                                 (a backend may carry its own: --state-backends rocksdb,rocksdb:rocksdb-compaction=universal;update-compression=none)",
             "       ./matchstream bench index [--vectors N (default 1000000)] [--queries N (default 200)] [--no-python] [--out DIR (default .matchstream/bench-index)]",
             "       ./matchstream bench query [PROFILES (default 200000)] [QUERIES (default 2000)] [faiss|exact]   (the query service, in-process vs HTTP)");
 
@@ -56,6 +58,8 @@ public final class Bench {
                 case "preference" -> {
                     int users = 100_000;
                     int swipes = 300_000;
+                    int warmup = 300_000;
+                    java.util.Map<String, String> jobFlags = new java.util.LinkedHashMap<>();
                     int rate = 5_000;
                     int seconds = 30;
                     List<String> backends = List.of("rocksdb", "hashmap");
@@ -64,13 +68,23 @@ public final class Bench {
                         switch (rest[i]) {
                             case "--users" -> users = Integer.parseInt(value(rest, ++i));
                             case "--swipes" -> swipes = Integer.parseInt(value(rest, ++i));
+                            case "--warmup-swipes" -> warmup = Integer.parseInt(value(rest, ++i));
+                            case "--job" -> {
+                                for (String flag : value(rest, ++i).split(",")) {
+                                    String[] kv = flag.split("=", 2);
+                                    if (kv.length != 2) {
+                                        throw new IllegalArgumentException("--job takes FLAG=VALUE pairs, not " + flag);
+                                    }
+                                    jobFlags.put(kv[0], kv[1]);
+                                }
+                            }
                             case "--rate" -> rate = Integer.parseInt(value(rest, ++i));
                             case "--seconds" -> seconds = Integer.parseInt(value(rest, ++i));
                             case "--state-backends" -> backends = List.of(value(rest, ++i).split(","));
                             default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
                         }
                     }
-                    PreferenceBench.run(new PreferenceBench.Options(users, swipes, rate, seconds, backends), System.out);
+                    PreferenceBench.run(new PreferenceBench.Options(users, warmup, swipes, rate, seconds, backends, jobFlags), System.out);
                 }
                 case "index" -> IndexBench.run(IndexBench.Options.parse(Arrays.copyOfRange(args, 1, args.length)), System.out);
                 default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");

@@ -13,6 +13,7 @@ import io.matchstream.registry.RegistryConfig;
 import io.matchstream.registry.SchemaRegistryServer;
 import io.matchstream.schemas.Topics;
 import io.matchstream.schemas.wire.SchemaRegistryClient;
+import io.matchstream.schemas.wire.WireFormat;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +28,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -52,13 +55,33 @@ final class PreferenceBench {
 
     private PreferenceBench() {}
 
-    record Options(int users, int swipes, int rate, int latencySeconds, List<String> backends) {}
+    /** {@code jobFlags}: preference job flags for every run (the embedded stack's addresses are set by the benchmark). */
+    record Options(int users, int warmupSwipes, int swipes, int rate, int latencySeconds, List<String> backends, Map<String, String> jobFlags) {}
 
-    private record Result(String backend, double swipesPerSecond, long peakHeap, double[] latencyMs, long samples, long sent) {}
+    private record Result(String backend, double swipesPerSecond, long peakHeap, double[] latencyMs, long samples, long sent,
+            CpuSampler.Usage backlogCpu, long backlogSwipes, CpuSampler.Usage steadyCpu) {}
+
+    /** Where the CPU goes, by thread: the job's tasks (each chain one thread per subtask), the broker, this benchmark. */
+    private static final List<CpuSampler.Group> GROUPS = List.of(
+            new CpuSampler.Group("source, decode (Kafka fetch included)", n -> n.startsWith("Source")),
+            new CpuSampler.Group("keyBy(target): target embeddings", n -> n.startsWith("target embeddings")),
+            new CpuSampler.Group("keyBy(swiper): preferences, encode updates", n -> n.startsWith("preferences")),
+            new CpuSampler.Group("update sink (send)", n -> n.startsWith("preference updates")),
+            new CpuSampler.Group("keyBy(pair): mutual likes + exactly-once sink", n -> n.startsWith("mutual likes") || n.startsWith("matches,")),
+            new CpuSampler.Group("job's Kafka producer I/O threads", n -> n.startsWith("kafka-producer-network-thread | producer-matchstream")),
+            new CpuSampler.Group("checkpoints (async snapshot, upload)", n -> n.startsWith("AsyncOperations") || n.startsWith("Flink-RocksDB")
+                    || n.startsWith("flink-operator-serialization")),
+            new CpuSampler.Group("broker (in this JVM)", n -> n.startsWith("data-plane-kafka") || n.startsWith("kafka-") && !n.startsWith("kafka-producer")
+                    || n.startsWith("broker-") || n.startsWith("controller-") || n.startsWith("log-") || n.startsWith("ExpirationReaper")),
+            new CpuSampler.Group("benchmark's producer and update reader", n -> n.equals("update-watcher") || n.startsWith("kafka-producer-network-thread | producer-")
+                    || n.equals("main") || n.equals("cpu-sampler") || n.equals("heap-sampler")));
 
     static void run(Options options, PrintStream out) throws Exception {
-        out.printf("%,d users with %d-d embeddings; %,d swipes backlog; then %,d swipes/s for %d s; parallelism 2, 1 s checkpoints%n",
-                options.users(), DIM, options.swipes(), options.rate(), options.latencySeconds());
+        if (!options.jobFlags().isEmpty()) {
+            out.println("job flags: " + options.jobFlags());
+        }
+        out.printf("%,d users with %d-d embeddings; %,d swipes to warm up; %,d swipes backlog; then %,d swipes/s for %d s; parallelism 2, 1 s checkpoints%n",
+                options.users(), DIM, options.warmupSwipes(), options.swipes(), options.rate(), options.latencySeconds());
         List<Result> results = new ArrayList<>();
         for (String backend : options.backends()) {
             Result r = runBackend(backend, options, out);
@@ -73,10 +96,49 @@ final class PreferenceBench {
                     r.swipesPerSecond() / baseline.swipesPerSecond(), r.latencyMs()[0], r.latencyMs()[1], r.latencyMs()[2],
                     r.samples(), r.sent(), r.peakHeap() >> 20);
         }
+        out.println();
+        out.println("CPU by thread group: microseconds per swipe in the backlog, and cores busy at " + String.format("%,d", options.rate()) + " swipes/s");
+        StringBuilder header = new StringBuilder("| thread group |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (Result r : results) {
+            header.append(" ").append(r.backend()).append(" us/swipe | ").append(r.backend()).append(" cores at rate |");
+            rule.append("---:|---:|");
+        }
+        out.println(header);
+        out.println(rule);
+        for (String label : results.get(0).backlogCpu().cpuSeconds().keySet()) {
+            StringBuilder row = new StringBuilder("| " + label + " |");
+            for (Result r : results) {
+                row.append(String.format(" %.1f | %.2f |", 1e6 * r.backlogCpu().cpuSeconds().get(label) / r.backlogSwipes(),
+                        r.steadyCpu().cpuSeconds().get(label) / r.steadyCpu().seconds()));
+            }
+            out.println(row);
+        }
+        StringBuilder total = new StringBuilder("| **all** |");
+        for (Result r : results) {
+            total.append(String.format(" **%.1f** | **%.2f** |", 1e6 * r.backlogCpu().total() / r.backlogSwipes(), r.steadyCpu().total() / r.steadyCpu().seconds()));
+        }
+        out.println(total);
     }
 
     private static Result runBackend(String backend, Options options, PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("matchstream-bench-preference");
+        try {
+            return runBackend(backend, options, out, dir);
+        } finally {
+            deleteRecursively(dir); // a run leaves 3-5 GB of logs, state and checkpoints
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static Result runBackend(String backend, Options options, PrintStream out, Path dir) throws Exception {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0).start();
                 SchemaRegistryServer registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0));
                 EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, 4);
@@ -86,57 +148,96 @@ final class PreferenceBench {
             broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
             String bootstrap = broker.bootstrapServers();
             SchemaRegistryClient schemas = new SchemaRegistryClient(registry.url());
-            PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", bootstrap, "registry-url", registry.url(),
-                    "checkpoint-dir", dir.resolve("checkpoints").toUri().toString(), "state-backend", backend), Map.of());
+            // A backend may carry job flags of its own: rocksdb:rocksdb-compaction=universal;update-compression=none
+            String[] spec = backend.split(":", 2);
+            Map<String, String> flags = new LinkedHashMap<>(options.jobFlags());
+            if (spec.length == 2) {
+                for (String flag : spec[1].split(";")) {
+                    String[] kv = flag.split("=", 2);
+                    flags.put(kv[0], kv[1]);
+                }
+            }
+            flags.putAll(Map.of("bootstrap-servers", bootstrap, "registry-url", registry.url(),
+                    "checkpoint-dir", dir.resolve("checkpoints").toUri().toString(), "state-backend", spec[0]));
+            PreferenceConfig config = PreferenceConfig.fromFlags(flags, Map.of());
             Random random = new Random(5);
 
             publishEmbeddings(bootstrap, schemas, options.users(), random);
             JobClient loader = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), null);
             awaitCommitted(admin, config.groupId(), Topics.PROFILE_EMBEDDINGS.name(), options.users());
             loader.cancel().get();
-            String checkpoint = Checkpoints.latest(dir.resolve("checkpoints").resolve(PreferenceConfig.JOB_NAME)).orElseThrow().toString();
             out.printf("[%s] %,d embeddings in state%n", backend, options.users());
 
             long past = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
-            try (var producer = producer(bootstrap)) {
-                var serializer = Topics.SWIPES.valueSerializer(schemas);
-                for (int i = 0; i < options.swipes(); i++) {
-                    Swipe s = swipe(random, options.users(), past + i);
-                    producer.send(new ProducerRecord<>(Topics.SWIPES.name(), bytes(s.getSwiperId().toString()),
-                            serializer.serialize(Topics.SWIPES.name(), s)));
-                }
-                producer.flush();
+            if (options.warmupSwipes() > 0) {
+                // The JIT compiles the swipe path (and the broker's, and Kafka's clients') for minutes: a first
+                // backlog through the job, not measured, so that the numbers are of a warm JVM.
+                publishSwipes(bootstrap, schemas, options.warmupSwipes(), options.users(), random, past - options.warmupSwipes());
+                JobClient warmup = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), latest(dir));
+                awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.warmupSwipes());
+                warmup.cancel().get();
+                out.printf("[%s] %,d swipes to warm up%n", backend, options.warmupSwipes());
             }
-            try (HeapSampler heap = new HeapSampler()) {
+            String checkpoint = latest(dir);
+            publishSwipes(bootstrap, schemas, options.swipes(), options.users(), random, past);
+            try (HeapSampler heap = new HeapSampler(); CpuSampler cpu = new CpuSampler()) {
                 double rate;
                 JobClient job;
+                CpuSampler.Usage backlogCpu;
                 try (UpdateWatcher backlog = new UpdateWatcher(bootstrap, schemas, Long.MAX_VALUE)) {
                     job = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), checkpoint);
-                    awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.swipes());
+                    awaitCommitted(admin, config.groupId(), Topics.SWIPES.name(), options.warmupSwipes() + options.swipes());
                     // Committed offsets prove every swipe was read (the source commits them late once the
                     // input is drained); the time between the first and the last update read back is the rate.
                     rate = options.swipes() / ((backlog.lastAt - backlog.firstAt) / 1e9);
+                    backlogCpu = cpu.between(backlog.firstAt, backlog.lastAt, GROUPS);
                 }
-                out.printf("[%s] backlog: %,.0f swipes/s%n", backend, rate);
+                out.printf("[%s] backlog: %,.0f swipes/s, %.0f us CPU a swipe (%.2f cores)%n", backend, rate,
+                        1e6 * backlogCpu.total() / (rate * backlogCpu.seconds()), backlogCpu.total() / backlogCpu.seconds());
                 LatencyRun latency = latency(bootstrap, schemas, options, random);
-                out.printf("[%s] at %,d swipes/s: p50 %.0f ms, p99 %.0f ms (%,d updates)%n", backend, options.rate(),
-                        latency.percentiles[0], latency.percentiles[1], latency.samples);
+                out.printf("[%s] at %,d swipes/s: p50 %.0f ms, p99 %.0f ms (%,d updates), %.2f cores busy%n", backend, options.rate(),
+                        latency.percentiles[0], latency.percentiles[1], latency.samples, 0.0 + cpuOf(cpu, latency));
                 job.cancel().get();
-                return new Result(backend, rate, heap.peakBytes(), latency.percentiles, latency.samples, latency.sent);
+                return new Result(backend, rate, heap.peakBytes(), latency.percentiles, latency.samples, latency.sent,
+                        backlogCpu, Math.round(rate * backlogCpu.seconds()), cpu.between(latency.from, latency.to, GROUPS));
             }
         }
     }
 
-    private record LatencyRun(double[] percentiles, long samples, long sent) {}
+    private static String latest(Path dir) {
+        return Checkpoints.latest(dir.resolve("checkpoints").resolve(PreferenceConfig.JOB_NAME)).orElseThrow().toString();
+    }
+
+    private static void publishSwipes(String bootstrap, SchemaRegistryClient schemas, int swipes, int users, Random random, long from) {
+        try (var producer = producer(bootstrap)) {
+            var serializer = Topics.SWIPES.valueSerializer(schemas);
+            for (int i = 0; i < swipes; i++) {
+                Swipe s = swipe(random, users, from + i);
+                producer.send(new ProducerRecord<>(Topics.SWIPES.name(), bytes(s.getSwiperId().toString()),
+                        serializer.serialize(Topics.SWIPES.name(), s)));
+            }
+            producer.flush();
+        }
+    }
+
+    private record LatencyRun(double[] percentiles, long samples, long sent, long from, long to) {}
+
+    private static double cpuOf(CpuSampler cpu, LatencyRun run) {
+        CpuSampler.Usage u = cpu.between(run.from, run.to, GROUPS);
+        return u.total() / u.seconds();
+    }
 
     /** Swipes at a fixed rate, stamped with their send time; every update read back gives one latency sample. */
     private static LatencyRun latency(String bootstrap, SchemaRegistryClient schemas, Options options, Random random) throws Exception {
         long sent = 0;
+        long from;
+        long to;
         List<Long> samples;
         try (UpdateWatcher watcher = new UpdateWatcher(bootstrap, schemas, System.currentTimeMillis());
                 var producer = producer(bootstrap)) {
             var serializer = Topics.SWIPES.valueSerializer(schemas);
             long start = System.nanoTime();
+            from = start;
             long total = (long) options.rate() * options.latencySeconds();
             for (long i = 0; i < total; i++) {
                 long due = start + i * 1_000_000_000L / options.rate();
@@ -150,6 +251,7 @@ final class PreferenceBench {
                 sent++;
             }
             producer.flush();
+            to = System.nanoTime();
             Thread.sleep(5_000); // the stragglers
             samples = watcher.latencies;
         }
@@ -158,7 +260,7 @@ final class PreferenceBench {
             sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
         }
         return new LatencyRun(new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]},
-                sorted.length, sent);
+                sorted.length, sent, from, to);
     }
 
     /**
@@ -184,6 +286,7 @@ final class PreferenceBench {
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
             thread = new Thread(() -> {
+                boolean checked = false;
                 try (consumer) {
                     while (running.get()) {
                         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
@@ -193,7 +296,14 @@ final class PreferenceBench {
                             }
                             lastAt = now;
                             if (r.value() != null && since != Long.MAX_VALUE) {
-                                long at = updates.deserialize(r.topic(), r.value()).getTimestamp().toEpochMilli();
+                                long at = timestampOf(r.value());
+                                if (!checked) { // the skipping reader agrees with the registry's decoder
+                                    long decoded = updates.deserialize(r.topic(), r.value()).getTimestamp().toEpochMilli();
+                                    if (decoded != at) {
+                                        throw new IllegalStateException("timestampOf read " + at + ", the decoder " + decoded);
+                                    }
+                                    checked = true;
+                                }
                                 if (at >= since) {
                                     synchronized (latencies) {
                                         latencies.add(System.currentTimeMillis() - at);
@@ -211,6 +321,34 @@ final class PreferenceBench {
         public void close() throws InterruptedException {
             running.set(false);
             thread.join();
+        }
+    }
+
+    /**
+     * The timestamp of a {@code PreferenceUpdate} in the registry's wire format, skipping its two vectors
+     * instead of decoding 1,024 boxed floats: the reader shares the job's two cores and should cost little.
+     */
+    static long timestampOf(byte[] value) {
+        try {
+            BinaryDecoder in = DecoderFactory.get().binaryDecoder(value, WireFormat.HEADER_SIZE, value.length - WireFormat.HEADER_SIZE, null);
+            in.skipString(); // userId
+            skipFloats(in); // blended
+            if (in.readIndex() == 1) {
+                skipFloats(in); // preference
+            }
+            in.readLong(); // likes
+            in.readLong(); // passes
+            in.skipString(); // modelVersion
+            in.readLong(); // version
+            return in.readLong();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void skipFloats(BinaryDecoder in) throws java.io.IOException {
+        for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+            in.skipFixed((int) (4 * n));
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.TreeSet;
  */
 public record PreferenceConfig(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
         Duration checkpointInterval, int parallelism, String stateBackend, Duration pairTtl,
-        PreferenceFunction.Settings preference, Duration enrichmentWait, boolean exactlyOnceUpdates, Duration bufferTimeout) implements Serializable {
+        PreferenceFunction.Settings preference, Duration enrichmentWait, boolean exactlyOnceUpdates, Duration bufferTimeout,
+        String updateCompression, String rocksdbCompaction, String rocksdbMemoryPerSlot) implements Serializable {
 
     public static final String JOB_NAME = "matchstream-preference";
 
@@ -37,7 +38,10 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             Map.entry("user-ttl-days", "90"),
             Map.entry("enrichment-wait-seconds", "600"),
             Map.entry("update-delivery", "at-least-once"),
-            Map.entry("buffer-timeout-ms", "10"));
+            Map.entry("buffer-timeout-ms", "10"),
+            Map.entry("update-compression", "lz4"),
+            Map.entry("rocksdb-compaction", "level"),
+            Map.entry("rocksdb-memory-per-slot", "managed"));
 
     public static PreferenceConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
         for (String flag : flags.keySet()) {
@@ -68,7 +72,8 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
                         Duration.ofMinutes(Long.parseLong(v.get("triplet-window-minutes"))),
                         Duration.ofDays(Long.parseLong(v.get("user-ttl-days")))),
                 Duration.ofSeconds(Long.parseLong(v.get("enrichment-wait-seconds"))),
-                delivery.equals("exactly-once"), Duration.ofMillis(Long.parseLong(v.get("buffer-timeout-ms"))));
+                delivery.equals("exactly-once"), Duration.ofMillis(Long.parseLong(v.get("buffer-timeout-ms"))),
+                v.get("update-compression"), v.get("rocksdb-compaction"), v.get("rocksdb-memory-per-slot"));
     }
 
     public static PreferenceConfig fromArgs(String[] args) {
@@ -103,6 +108,9 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         flags.put("enrichment-wait-seconds", Long.toString(enrichmentWait.toSeconds()));
         flags.put("update-delivery", exactlyOnceUpdates ? "exactly-once" : "at-least-once");
         flags.put("buffer-timeout-ms", Long.toString(bufferTimeout.toMillis()));
+        flags.put("update-compression", updateCompression);
+        flags.put("rocksdb-compaction", rocksdbCompaction);
+        flags.put("rocksdb-memory-per-slot", rocksdbMemoryPerSlot);
         return flags;
     }
 

@@ -27,13 +27,22 @@ import org.apache.flink.util.OutputTag;
  * E = normalise(a * E_base + b * P) that the index sink queries with. Emits a preference update on
  * every change, at most one per {@code minInterval} per user; a change inside the interval is sent when it
  * ends, so the last update is never lost. Also emits training triplets and, when the user is deleted,
- * the purge of every pair they started plus a tombstone for their preference.
+ * the purge of every pair they started plus a tombstone for their preference (on the main output, after
+ * their updates, so that one chained sink writes both in order).
+ *
+ * <p>The state is split by how often it changes, so that a swipe reads and writes little: the statistics
+ * ({@link PreferenceState}, a few hundred bytes) on every event; the sum of liked vectors only on a like;
+ * the base embedding only on a photo. The vectors are read when an update is sent.
+ *
+ * <p>Expiry: the statistics expire {@code stateTtl} after the last change. The vectors are not rewritten
+ * on every change (that would cost the 2 KiB writes the split saves); they live {@code stateTtl +
+ * refresh} from their last write and are rewritten on a change once they are {@code refresh} old, so they
+ * always outlive the statistics, which decide whether a user has state at all: a user whose statistics
+ * expired starts over, whatever vectors are still stored.
  */
 public class PreferenceFunction extends KeyedProcessFunction<String, Signal, PreferenceVector> {
     public static final OutputTag<TrainingTriplet> TRIPLETS = new OutputTag<>("training-triplets") {};
     public static final OutputTag<Signal> PAIR_PURGES = new OutputTag<>("pair-purges-by-swiper", SignalSerializer.TYPE);
-    /** User ids whose preference-updates key gets a tombstone. */
-    public static final OutputTag<String> TOMBSTONES = new OutputTag<>("preference-tombstones") {};
 
     static final byte LIKED = 1;
     static final byte PASSED = 2;
@@ -46,8 +55,12 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
 
     private final Settings settings;
     private transient ValueState<PreferenceState> preference;
+    private transient ValueState<float[]> base;
+    private transient ValueState<float[]> likedSum;
+    private transient ValueState<float[]> passedSum;
     private transient MapState<String, Byte> swiped;
     private transient double halfLifeMillis;
+    private transient long refreshMillis;
 
     public PreferenceFunction(Settings settings) {
         this.settings = settings;
@@ -55,42 +68,73 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
 
     /** Inactive users' state goes after {@code ttl}; any read or write (a swipe, a photo) keeps it. */
     static StateTtlConfig inactivityTtl(Duration ttl) {
+        return ttl(ttl, StateTtlConfig.UpdateType.OnReadAndWrite);
+    }
+
+    /** State that lives {@code ttl} from its last write; reading it costs no write. */
+    static StateTtlConfig writeTtl(Duration ttl) {
+        return ttl(ttl, StateTtlConfig.UpdateType.OnCreateAndWrite);
+    }
+
+    private static StateTtlConfig ttl(Duration ttl, StateTtlConfig.UpdateType update) {
         return StateTtlConfig.newBuilder(ttl)
-                .setUpdateType(StateTtlConfig.UpdateType.OnReadAndWrite)
+                .setUpdateType(update)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .cleanupInRocksdbCompactFilter(1000)
                 .build();
+    }
+
+    /** How old a big value that is kept alive by a smaller one may get before it is rewritten: an eighth of the TTL. */
+    static Duration refreshAfter(Duration ttl) {
+        return ttl.dividedBy(8);
     }
 
     @Override
     public void open(OpenContext context) {
         TrustedEvents.install(); // triplets leave this operator as Avro records
         halfLifeMillis = settings.halfLife().toMillis();
-        StateTtlConfig ttl = inactivityTtl(settings.stateTtl());
-        var preferenceDescriptor = new ValueStateDescriptor<>("preference", PreferenceStateSerializer.TYPE);
-        preferenceDescriptor.enableTimeToLive(ttl);
+        Duration ttl = settings.stateTtl();
+        Duration refresh = refreshAfter(ttl);
+        refreshMillis = refresh.toMillis();
+        // Every read of the statistics on a user's activity is followed by a write, so expiring them
+        // after the last write is expiring them after the last activity.
+        var preferenceDescriptor = new ValueStateDescriptor<>("statistics", PreferenceStateSerializer.TYPE);
+        preferenceDescriptor.enableTimeToLive(writeTtl(ttl));
         preference = getRuntimeContext().getState(preferenceDescriptor);
+        base = vectorState("base", ttl.plus(refresh));
+        likedSum = vectorState("liked-sum", ttl.plus(refresh));
+        passedSum = vectorState("passed-sum", ttl.plus(refresh));
         var swipedDescriptor = new MapStateDescriptor<>("swiped", Types.STRING, Types.BYTE);
-        swipedDescriptor.enableTimeToLive(ttl);
+        swipedDescriptor.enableTimeToLive(inactivityTtl(ttl));
         swiped = getRuntimeContext().getMapState(swipedDescriptor);
+    }
+
+    private ValueState<float[]> vectorState(String name, Duration ttl) {
+        var descriptor = new ValueStateDescriptor<>(name, VectorSerializer.TYPE);
+        descriptor.enableTimeToLive(writeTtl(ttl));
+        return getRuntimeContext().getState(descriptor);
     }
 
     @Override
     public void processElement(Signal signal, Context ctx, Collector<PreferenceVector> out) throws Exception {
         switch (signal.kind) {
             case EMBEDDING -> {
-                PreferenceState state = stateOrNew();
+                long now = ctx.timerService().currentProcessingTime();
+                PreferenceState state = stateOrNew(now);
+                Vectors vectors = new Vectors();
                 if (state.modelVersion != null && !state.modelVersion.equals(signal.modelVersion)) {
                     // Vectors of two models live in different spaces: the liked statistics start over.
                     state.restartSums();
+                    vectors.clearSums();
                 }
-                state.base = signal.vector;
+                vectors.setBase(signal.vector);
+                state.baseWrittenAt = now;
                 state.modelVersion = signal.modelVersion;
                 state.lastActivity = Math.max(state.lastActivity, signal.timestamp);
-                changed(state, ctx, out);
+                changed(state, vectors, ctx, out);
             }
             case SWIPE -> swipe(signal, ctx, out);
-            case DELETION -> delete(signal, ctx);
+            case DELETION -> delete(signal, ctx, out);
             case PAIR_PURGE -> throw new IllegalArgumentException("pair purges go to the match detector: " + signal);
         }
     }
@@ -115,7 +159,9 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         if (!like && !pass) {
             return; // a block keeps the pair from matching; it does not move the preference
         }
-        PreferenceState state = stateOrNew();
+        long now = ctx.timerService().currentProcessingTime();
+        PreferenceState state = stateOrNew(now);
+        Vectors vectors = new Vectors();
         state.lastActivity = Math.max(state.lastActivity, swipe.timestamp);
         if (like) {
             state.likes++;
@@ -127,17 +173,24 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
                 state.modelVersion = swipe.modelVersion; // no photo yet: the first liked vector sets the version
             }
             if (swipe.vector != null && swipe.modelVersion.equals(state.modelVersion)) {
-                state.rebase(swipe.timestamp, halfLifeMillis);
+                float scale = state.rebase(swipe.timestamp, halfLifeMillis);
+                if (scale != 1) {
+                    vectors.scaleSums(scale);
+                }
                 double weight = state.weight(swipe.timestamp, halfLifeMillis);
                 if (like) {
-                    state.addLiked(swipe.vector, weight);
+                    vectors.addLiked(swipe.vector, weight);
+                    state.likedWeight += weight;
+                    state.sumsWrittenAt = now;
                 } else if (settings.passWeight() > 0) {
-                    state.addPassed(swipe.vector, weight);
+                    vectors.addPassed(swipe.vector, weight);
+                    state.passedWeight += weight;
+                    state.sumsWrittenAt = now;
                 }
             }
             triplets(state, swipe, like, ctx);
         }
-        changed(state, ctx, out);
+        changed(state, vectors, ctx, out);
     }
 
     /**
@@ -163,7 +216,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         state.remember(swipe.other, swipe.timestamp, like, swipe.modelVersion, RECENT_SWIPES);
     }
 
-    private void delete(Signal deletion, Context ctx) throws Exception {
+    private void delete(Signal deletion, Context ctx, Collector<PreferenceVector> out) throws Exception {
         List<String> partners = new ArrayList<>();
         for (String target : swiped.keys()) {
             partners.add(target);
@@ -177,24 +230,37 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
         }
         swiped.clear();
         preference.clear();
-        ctx.output(TOMBSTONES, deletion.user);
+        base.clear();
+        likedSum.clear();
+        passedSum.clear();
+        out.collect(PreferenceVector.tombstone(deletion.user));
     }
 
-    private PreferenceState stateOrNew() throws Exception {
+    /** The user's statistics; new ones, with any vectors left from expired statistics cleared, when there are none. */
+    private PreferenceState stateOrNew(long now) throws Exception {
         PreferenceState state = preference.value();
-        return state == null ? new PreferenceState() : state;
+        if (state != null) {
+            return state;
+        }
+        base.clear();
+        likedSum.clear();
+        passedSum.clear();
+        state = new PreferenceState();
+        state.baseWrittenAt = now;
+        state.sumsWrittenAt = now;
+        return state;
     }
 
-    private void changed(PreferenceState state, Context ctx, Collector<PreferenceVector> out) throws Exception {
+    private void changed(PreferenceState state, Vectors vectors, Context ctx, Collector<PreferenceVector> out) throws Exception {
         state.changes++;
         long now = ctx.timerService().currentProcessingTime();
         if (state.timerAt == 0 && now - state.lastEmitAt >= settings.minInterval().toMillis()) {
-            emit(ctx.getCurrentKey(), state, now, out);
+            emit(ctx.getCurrentKey(), state, vectors, now, out);
         } else if (state.timerAt == 0) {
             state.timerAt = state.lastEmitAt + settings.minInterval().toMillis();
             ctx.timerService().registerProcessingTimeTimer(state.timerAt);
         }
-        preference.update(state);
+        save(state, vectors, now);
     }
 
     @Override
@@ -204,24 +270,140 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
             return; // deleted, or expired, since the timer was set
         }
         state.timerAt = 0;
+        Vectors vectors = new Vectors();
         if (state.changes > state.emittedVersion) {
-            emit(ctx.getCurrentKey(), state, timestamp, out);
+            emit(ctx.getCurrentKey(), state, vectors, timestamp, out);
         }
+        save(state, vectors, ctx.timerService().currentProcessingTime());
+    }
+
+    /** Writes what changed; rewrites vectors that are {@code refresh} old, so that they outlive the statistics. */
+    private void save(PreferenceState state, Vectors vectors, long now) throws Exception {
+        if (now - state.baseWrittenAt >= refreshMillis) {
+            vectors.touchBase();
+            state.baseWrittenAt = now;
+        }
+        if (now - state.sumsWrittenAt >= refreshMillis) {
+            vectors.touchSums();
+            state.sumsWrittenAt = now;
+        }
+        vectors.write();
         preference.update(state);
     }
 
-    private void emit(String user, PreferenceState state, long now, Collector<PreferenceVector> out) {
+    private void emit(String user, PreferenceState state, Vectors vectors, long now, Collector<PreferenceVector> out) throws Exception {
         state.lastEmitAt = now;
         state.emittedVersion = state.changes;
-        float[] p = state.preference(settings.passWeight());
-        if (state.base == null && p == null) {
+        float[] liked = state.likedWeight > 0 ? vectors.liked() : null;
+        float[] passed = settings.passWeight() > 0 && state.passedWeight > 0 ? vectors.passed() : null;
+        float[] p = state.preference(liked, passed, settings.passWeight());
+        float[] own = vectors.base();
+        if (own == null && p == null) {
             return; // no photo and no liked vector yet: nothing to recommend with
         }
-        float[] blended = PreferenceState.blend(state.base, p, settings.baseWeight(), settings.preferenceWeight());
+        float[] blended = PreferenceState.blend(own, p, settings.baseWeight(), settings.preferenceWeight());
         if (blended == null) {
             return;
         }
         out.collect(new PreferenceVector(user, blended, p, state.likes, state.passes, state.modelVersion, state.changes,
                 state.lastActivity));
+    }
+
+    /** The current user's vectors, each read from state at most once per event and written once if changed. */
+    private final class Vectors {
+        private float[] base;
+        private float[] liked;
+        private float[] passed;
+        private boolean baseRead;
+        private boolean likedRead;
+        private boolean passedRead;
+        private boolean baseChanged;
+        private boolean likedChanged;
+        private boolean passedChanged;
+
+        float[] base() throws Exception {
+            if (!baseRead) {
+                base = PreferenceFunction.this.base.value();
+                baseRead = true;
+            }
+            return base;
+        }
+
+        float[] liked() throws Exception {
+            if (!likedRead) {
+                liked = likedSum.value();
+                likedRead = true;
+            }
+            return liked;
+        }
+
+        float[] passed() throws Exception {
+            if (!passedRead) {
+                passed = passedSum.value();
+                passedRead = true;
+            }
+            return passed;
+        }
+
+        void setBase(float[] vector) {
+            base = vector; // never changed in place
+            baseRead = true;
+            baseChanged = true;
+        }
+
+        void addLiked(float[] vector, double weight) throws Exception {
+            liked = PreferenceState.accumulate(liked(), vector, weight);
+            likedChanged = true;
+        }
+
+        void addPassed(float[] vector, double weight) throws Exception {
+            passed = PreferenceState.accumulate(passed(), vector, weight);
+            passedChanged = true;
+        }
+
+        void scaleSums(float factor) throws Exception {
+            PreferenceState.scale(liked(), factor);
+            PreferenceState.scale(passed(), factor);
+            likedChanged = true;
+            passedChanged = true;
+        }
+
+        void clearSums() {
+            liked = null;
+            passed = null;
+            likedRead = passedRead = true;
+            likedChanged = passedChanged = true;
+        }
+
+        void touchBase() throws Exception {
+            base();
+            baseChanged = true;
+        }
+
+        void touchSums() throws Exception {
+            liked();
+            passed();
+            likedChanged = passedChanged = true;
+        }
+
+        void write() throws Exception {
+            if (baseChanged) {
+                update(PreferenceFunction.this.base, base);
+            }
+            if (likedChanged) {
+                update(likedSum, liked);
+            }
+            if (passedChanged) {
+                update(passedSum, passed);
+            }
+        }
+
+        private void update(ValueState<float[]> state, float[] value) throws Exception {
+            if (value == null) {
+                state.clear();
+            } else {
+                state.update(value);
+            }
+        }
     }
 }

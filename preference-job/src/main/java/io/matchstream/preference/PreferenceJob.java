@@ -12,6 +12,8 @@ import io.matchstream.schemas.flink.RegistryAvroSerializationSchema;
 import io.matchstream.schemas.wire.RegistryConnector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -20,11 +22,16 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
+import org.apache.flink.state.rocksdb.RocksDBOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.function.SerializableFunction;
+import org.rocksdb.CompactionStyle;
+import org.rocksdb.CompressionType;
 
 /**
  * Swipes, embeddings and deletions in; preference updates, matches, training triplets and tombstones out.
@@ -61,14 +68,13 @@ public class PreferenceJob {
         return new PreferenceJob(config,
                 KafkaIo.rawSource(config.bootstrapServers(), config.groupId(), DecodeSignals.TOPICS),
                 KafkaIo.exactlyOnceSink(config.bootstrapServers(), config.groupId(), Duration.ofMinutes(10), "lz4"),
-                config.exactlyOnceUpdates() ? null : KafkaIo.atLeastOnceSink(config.bootstrapServers(), "lz4"),
+                config.exactlyOnceUpdates() ? null : KafkaIo.atLeastOnceSink(config.bootstrapServers(), config.updateCompression()),
                 RegistryConnector.http(config.registryUrl()));
     }
 
     public static void main(String[] args) throws Exception {
         PreferenceConfig config = PreferenceConfig.fromArgs(args);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                JobEnvironment.configuration(config.jobSettings(), null));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration(config, null, new Configuration()));
         onKafka(config).build(env);
         env.execute(PreferenceConfig.JOB_NAME);
     }
@@ -86,10 +92,10 @@ public class PreferenceJob {
         SingleOutputStreamOperator<Signal> enriched = signals.keyBy(Signal::subject)
                 .process(new TargetEnrichment(config.enrichmentWait(), config.preference().stateTtl(),
                         config.preference().passWeight() > 0), signalType)
-                .name("target embeddings").uid("enrich");
+                .name("target embeddings").uid("enrich-v2");
         SingleOutputStreamOperator<PreferenceVector> updates = enriched.keyBy(s -> s.user)
                 .process(new PreferenceFunction(config.preference()), TypeInformation.of(PreferenceVector.class))
-                .name("preferences").uid("preferences");
+                .name("preferences").uid("preferences-v2");
         SingleOutputStreamOperator<Match> matches = signals.filter(s -> s.kind == Signal.Kind.SWIPE).name("swipes").uid("swipes-only")
                 .union(enriched.getSideOutput(TargetEnrichment.PAIR_PURGES), updates.getSideOutput(PreferenceFunction.PAIR_PURGES))
                 .keyBy(Signal::pair)
@@ -102,10 +108,11 @@ public class PreferenceJob {
                                 .map(new Encode<>(registry, Topics.TRAINING_TRIPLETS, TrainingTriplet::getAnchorUserId), TypeInformation.of(Outgoing.class))
                                 .name("encode triplets").uid("encode-triplets"),
                         signals.getSideOutput(DecodeSignals.DEAD_LETTERS));
+        // Updates and tombstones in one stream: the encoder and the sink chain onto the preference
+        // operator, so a 4 KiB update is not serialized across a local exchange once more.
         DataStream<Outgoing> preferences = updates
                 .map(new PreferenceUpdateEncoder(registry), TypeInformation.of(Outgoing.class))
-                .name("encode updates").uid("encode-updates")
-                .union(tombstones(updates.getSideOutput(PreferenceFunction.TOMBSTONES), Topics.PREFERENCE_UPDATES, "preference-tombstones"));
+                .name("encode updates").uid("encode-updates");
         if (updateSink == null) {
             committed.union(preferences).sinkTo(sink).name("all outputs").uid("sink");
         } else {
@@ -120,9 +127,21 @@ public class PreferenceJob {
                 .name(uid).uid(uid);
     }
 
+    /** The shared job settings, and RocksDB options for state that is mostly float vectors. */
+    static Configuration configuration(PreferenceConfig config, String restoreFrom, Configuration base) {
+        Configuration conf = JobEnvironment.configuration(config.jobSettings(), restoreFrom, base);
+        // Embeddings do not compress: Snappy (RocksDB's default) only costs CPU at every flush, compaction and read.
+        conf.set(RocksDBConfigurableOptions.COMPRESSION_PER_LEVEL, List.of(CompressionType.NO_COMPRESSION));
+        conf.set(RocksDBConfigurableOptions.COMPACTION_STYLE, CompactionStyle.valueOf(config.rocksdbCompaction().toUpperCase(Locale.ROOT)));
+        if (!config.rocksdbMemoryPerSlot().equals("managed")) {
+            // Block cache and write buffers of this size per slot, instead of the slot's share of managed memory.
+            conf.set(RocksDBOptions.FIX_PER_SLOT_MEMORY_SIZE, MemorySize.parse(config.rocksdbMemoryPerSlot()));
+        }
+        return conf;
+    }
+
     public JobClient start(Configuration clientConfiguration, String restoreFrom) throws Exception {
-        StreamExecutionEnvironment env = new StreamExecutionEnvironment(
-                JobEnvironment.configuration(config.jobSettings(), restoreFrom, clientConfiguration));
+        StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration(config, restoreFrom, clientConfiguration));
         build(env);
         return env.executeAsync(PreferenceConfig.JOB_NAME);
     }

@@ -3,20 +3,18 @@ package io.matchstream.preference;
 import java.util.Arrays;
 
 /**
- * One user's preference, as one Flink POJO (one RocksDB read and write per event). The liked (and, when
- * passes count, passed) embeddings are kept as decayed sums: a swipe at time t weighs 2^((t - anchor) /
- * halfLife), so the weighted mean P = likedSum / likedWeight gives a like one half-life older half the
- * weight, and the mean does not depend on when it is read. The anchor moves forward (scaling the sums
- * down) before weights could overflow. All sums are of one model version, {@link #modelVersion}.
+ * One user's preference statistics: everything about them that changes with every swipe, small enough to
+ * read and write on every event. The vectors live in keyed state of their own (see {@link PreferenceFunction}):
+ * the user's base embedding, and the decayed sums of liked (and, when passes count, passed) embeddings. A
+ * swipe at time t weighs 2^((t - anchor) / halfLife), so the weighted mean P = likedSum / likedWeight gives a
+ * like one half-life older half the weight, and the mean does not depend on when it is read. The anchor
+ * moves forward (scaling the sums down) before weights could overflow. All sums are of one model version,
+ * {@link #modelVersion}.
  */
 public class PreferenceState {
-    /** The user's own latest embedding; null until their first photo is embedded. */
-    public float[] base;
-    /** The version of {@link #base} and of every vector in the sums. */
+    /** The version of the base embedding and of every vector in the sums. */
     public String modelVersion;
-    public float[] likedSum;
     public double likedWeight;
-    public float[] passedSum;
     public double passedWeight;
     public long anchor;
     public long likes;
@@ -29,6 +27,10 @@ public class PreferenceState {
     public long lastEmitAt;
     /** Processing time of the pending throttle timer, 0 when none. */
     public long timerAt;
+    /** Processing time the base embedding was last written, 0 while there is none. */
+    public long baseWrittenAt;
+    /** Processing time the sums were last written, 0 while there are none. */
+    public long sumsWrittenAt;
     /** Recent first-time likes and passes, for training triplets (oldest first). */
     public String[] recentTargets = new String[0];
     public long[] recentTimes = new long[0];
@@ -37,60 +39,56 @@ public class PreferenceState {
 
     public PreferenceState() {}
 
-    /** Rebases the decay anchor so that a swipe at {@code time} keeps a weight within double range. */
-    void rebase(long time, double halfLifeMillis) {
+    /**
+     * Rebases the decay anchor so that a swipe at {@code time} keeps a weight within double range. Returns the
+     * factor the stored sums must be scaled by: 1 when the anchor stays.
+     */
+    float rebase(long time, double halfLifeMillis) {
         if (halfLifeMillis <= 0) {
-            return;
+            return 1;
         }
         if (likedWeight == 0 && passedWeight == 0) {
             anchor = time;
-            return;
+            return 1;
         }
         double exponent = (time - anchor) / halfLifeMillis;
         if (exponent > 32) {
             float scale = (float) Math.pow(2, -exponent);
-            scale(likedSum, scale);
-            scale(passedSum, scale);
             likedWeight *= scale;
             passedWeight *= scale;
             anchor = time;
+            return scale;
         }
+        return 1;
     }
 
     double weight(long time, double halfLifeMillis) {
         return halfLifeMillis <= 0 ? 1.0 : Math.pow(2, (time - anchor) / halfLifeMillis);
     }
 
-    void addLiked(float[] vector, double weight) {
-        likedSum = accumulate(likedSum, vector, weight);
-        likedWeight += weight;
-    }
-
-    void addPassed(float[] vector, double weight) {
-        passedSum = accumulate(passedSum, vector, weight);
-        passedWeight += weight;
-    }
-
-    /** Forgets the sums (a new model version starts them over); counts and history stay. */
+    /** Forgets the weights (a new model version starts the sums over); counts and history stay. */
     void restartSums() {
-        likedSum = null;
-        passedSum = null;
         likedWeight = 0;
         passedWeight = 0;
     }
 
-    /** P: the decayed mean of liked embeddings, minus {@code passWeight} times that of passed ones; null without likes. */
-    float[] preference(double passWeight) {
+    /**
+     * P: the decayed mean of liked embeddings, minus {@code passWeight} times that of passed ones; null
+     * without likes.
+     */
+    float[] preference(float[] likedSum, float[] passedSum, double passWeight) {
         if (likedWeight <= 0 || likedSum == null) {
             return null;
         }
         float[] p = new float[likedSum.length];
+        float liked = (float) (1 / likedWeight);
         for (int i = 0; i < p.length; i++) {
-            p[i] = (float) (likedSum[i] / likedWeight);
+            p[i] = likedSum[i] * liked;
         }
         if (passWeight > 0 && passedWeight > 0 && passedSum != null) {
+            float passed = (float) (passWeight / passedWeight);
             for (int i = 0; i < p.length; i++) {
-                p[i] -= (float) (passWeight * passedSum[i] / passedWeight);
+                p[i] -= passedSum[i] * passed;
             }
         }
         return p;
@@ -105,22 +103,54 @@ public class PreferenceState {
             e = preference.clone();
         } else {
             e = new float[base.length];
+            float fa = (float) a;
+            float fb = (float) b;
             for (int i = 0; i < e.length; i++) {
-                e[i] = (float) (a * base[i] + b * preference[i]);
+                e[i] = fa * base[i] + fb * preference[i];
             }
         }
-        double norm = 0;
-        for (float x : e) {
-            norm += (double) x * x;
+        // Four running sums: the additions do not wait for each other (and round no worse than one sum).
+        double n0 = 0;
+        double n1 = 0;
+        double n2 = 0;
+        double n3 = 0;
+        int i = 0;
+        for (; i + 3 < e.length; i += 4) {
+            n0 += (double) e[i] * e[i];
+            n1 += (double) e[i + 1] * e[i + 1];
+            n2 += (double) e[i + 2] * e[i + 2];
+            n3 += (double) e[i + 3] * e[i + 3];
         }
+        for (; i < e.length; i++) {
+            n0 += (double) e[i] * e[i];
+        }
+        double norm = n0 + n1 + n2 + n3;
         if (norm == 0) {
             return null;
         }
         float inv = (float) (1 / Math.sqrt(norm));
-        for (int i = 0; i < e.length; i++) {
-            e[i] *= inv;
+        for (int j = 0; j < e.length; j++) {
+            e[j] *= inv;
         }
         return e;
+    }
+
+    /** sum + weight * vector, in place; a new sum when there was none. */
+    static float[] accumulate(float[] sum, float[] vector, double weight) {
+        float[] s = sum == null ? new float[vector.length] : sum;
+        float w = (float) weight;
+        for (int i = 0; i < s.length; i++) {
+            s[i] += w * vector[i];
+        }
+        return s;
+    }
+
+    static void scale(float[] values, float factor) {
+        if (values != null) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] *= factor;
+            }
+        }
     }
 
     void remember(String target, long time, boolean liked, String version, int capacity) {
@@ -168,21 +198,5 @@ public class PreferenceState {
         String[] out = Arrays.copyOf(values, values.length + 1);
         out[values.length] = value;
         return out;
-    }
-
-    private static float[] accumulate(float[] sum, float[] vector, double weight) {
-        float[] s = sum == null ? new float[vector.length] : sum;
-        for (int i = 0; i < s.length; i++) {
-            s[i] += (float) (weight * vector[i]);
-        }
-        return s;
-    }
-
-    private static void scale(float[] values, float factor) {
-        if (values != null) {
-            for (int i = 0; i < values.length; i++) {
-                values[i] *= factor;
-            }
-        }
     }
 }

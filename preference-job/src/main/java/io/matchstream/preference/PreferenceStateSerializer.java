@@ -10,14 +10,16 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Writes a user's {@link PreferenceState} to RocksDB on every event: vectors in bulk. The format starts
- * with a version byte, so a later format can still read the state of this one.
+ * Writes a user's {@link PreferenceState} to RocksDB on every event (the vectors are stored apart, by
+ * {@link VectorSerializer}). The format starts with a version byte, so a later format can still read the
+ * state of this one; format 1 held the vectors too, and is not read (the job starts afresh or from a
+ * savepoint of this format).
  */
 public final class PreferenceStateSerializer extends TypeSerializerSingleton<PreferenceState> {
     public static final PreferenceStateSerializer INSTANCE = new PreferenceStateSerializer();
     public static final TypeInformation<PreferenceState> TYPE = new SerializerTypeInfo<>(PreferenceState.class, INSTANCE);
 
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
 
     @Override
     public boolean isImmutableType() {
@@ -32,11 +34,8 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
     @Override
     public PreferenceState copy(PreferenceState from) {
         PreferenceState s = new PreferenceState();
-        s.base = from.base; // replaced, never changed in place
         s.modelVersion = from.modelVersion;
-        s.likedSum = from.likedSum == null ? null : from.likedSum.clone();
         s.likedWeight = from.likedWeight;
-        s.passedSum = from.passedSum == null ? null : from.passedSum.clone();
         s.passedWeight = from.passedWeight;
         s.anchor = from.anchor;
         s.likes = from.likes;
@@ -46,6 +45,8 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
         s.emittedVersion = from.emittedVersion;
         s.lastEmitAt = from.lastEmitAt;
         s.timerAt = from.timerAt;
+        s.baseWrittenAt = from.baseWrittenAt;
+        s.sumsWrittenAt = from.sumsWrittenAt;
         s.recentTargets = from.recentTargets.clone();
         s.recentTimes = from.recentTimes.clone();
         s.recentLiked = from.recentLiked.clone();
@@ -66,11 +67,8 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
     @Override
     public void serialize(PreferenceState s, DataOutputView out) throws IOException {
         out.writeByte(FORMAT);
-        VectorIo.writeFloats(s.base, out);
         VectorIo.writeString(s.modelVersion, out);
-        VectorIo.writeFloats(s.likedSum, out);
         out.writeDouble(s.likedWeight);
-        VectorIo.writeFloats(s.passedSum, out);
         out.writeDouble(s.passedWeight);
         out.writeLong(s.anchor);
         out.writeLong(s.likes);
@@ -80,6 +78,8 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
         out.writeLong(s.emittedVersion);
         out.writeLong(s.lastEmitAt);
         out.writeLong(s.timerAt);
+        out.writeLong(s.baseWrittenAt);
+        out.writeLong(s.sumsWrittenAt);
         out.writeShort(s.recentTargets.length);
         for (int i = 0; i < s.recentTargets.length; i++) {
             VectorIo.writeString(s.recentTargets[i], out);
@@ -93,14 +93,12 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
     public PreferenceState deserialize(DataInputView in) throws IOException {
         byte format = in.readByte();
         if (format != FORMAT) {
-            throw new IOException("unknown PreferenceState format " + format);
+            throw new IOException("unknown PreferenceState format " + format
+                    + (format == 1 ? " (state of an older job, which kept the vectors inline: start without it)" : ""));
         }
         PreferenceState s = new PreferenceState();
-        s.base = VectorIo.readFloats(in);
         s.modelVersion = VectorIo.readString(in);
-        s.likedSum = VectorIo.readFloats(in);
         s.likedWeight = in.readDouble();
-        s.passedSum = VectorIo.readFloats(in);
         s.passedWeight = in.readDouble();
         s.anchor = in.readLong();
         s.likes = in.readLong();
@@ -110,6 +108,8 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
         s.emittedVersion = in.readLong();
         s.lastEmitAt = in.readLong();
         s.timerAt = in.readLong();
+        s.baseWrittenAt = in.readLong();
+        s.sumsWrittenAt = in.readLong();
         int recent = in.readShort();
         s.recentTargets = new String[recent];
         s.recentTimes = new long[recent];

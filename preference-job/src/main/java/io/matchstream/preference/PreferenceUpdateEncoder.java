@@ -15,7 +15,7 @@ import org.apache.flink.api.common.functions.RichMapFunction;
 /**
  * Writes a {@link PreferenceVector} as a {@code PreferenceUpdate} in the registry's wire format, field by
  * field from the primitive arrays. The generic Avro writer, boxing 1,024 floats per update, took a third
- * of the job's CPU. A test pins these bytes to the generic writer's for the same record, so a schema change
+ * of the job's CPU. A deleted user's tombstone is written as a null value. A test pins these bytes to the generic writer's for the same record, so a schema change
  * that this class misses fails the build.
  */
 public class PreferenceUpdateEncoder extends RichMapFunction<PreferenceVector, Outgoing> {
@@ -33,7 +33,8 @@ public class PreferenceUpdateEncoder extends RichMapFunction<PreferenceVector, O
 
     @Override
     public Outgoing map(PreferenceVector update) {
-        return new Outgoing(Topics.PREFERENCE_UPDATES.name(), update.userId.getBytes(StandardCharsets.UTF_8), encode(update));
+        return new Outgoing(Topics.PREFERENCE_UPDATES.name(), update.userId.getBytes(StandardCharsets.UTF_8),
+                update.isTombstone() ? null : encode(update));
     }
 
     byte[] encode(PreferenceVector update) {

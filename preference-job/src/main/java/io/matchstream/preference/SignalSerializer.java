@@ -18,7 +18,7 @@ public final class SignalSerializer extends TypeSerializerSingleton<Signal> {
     public static final SignalSerializer INSTANCE = new SignalSerializer();
     public static final TypeInformation<Signal> TYPE = new SerializerTypeInfo<>(Signal.class, INSTANCE);
 
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2; // 1: big-endian floats
     private static final Signal.Kind[] KINDS = Signal.Kind.values();
     private static final SwipeAction[] ACTIONS = SwipeAction.values();
 

@@ -21,6 +21,10 @@ import org.apache.flink.util.OutputTag;
  * liked. A swipe on a user whose embedding has not arrived yet waits up to {@code maxWait} (the embedding job
  * may lag the swipe); after that it goes on without a vector and counts, but moves no vector.
  *
+ * <p>The embedding expires {@code stateTtl} after it was last written or read, as the user's other state: to
+ * spare a 2 KiB write on every read, a read rewrites it only once it is {@code refresh} old (an eighth of
+ * the TTL), and it lives {@code stateTtl + refresh} from its last write.
+ *
  * <p>It also keeps who swiped this user: when the user is deleted, every pair that mentions them is purged
  * from {@link MatchDetector} (the pairs this user started are purged by {@link PreferenceFunction}).
  */
@@ -30,7 +34,8 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
     private final Duration maxWait;
     private final Duration stateTtl;
     private final boolean vectorsOnPasses;
-    private transient ValueState<Signal> embedding;
+    private transient ValueState<TargetEmbedding> embedding;
+    private transient long refreshMillis;
     private transient MapState<String, Boolean> swipedBy;
     private transient ListState<Signal> waiting;
     private transient ValueState<Long> waitTimer;
@@ -48,8 +53,10 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
     @Override
     public void open(OpenContext context) {
         StateTtlConfig ttl = PreferenceFunction.inactivityTtl(stateTtl);
-        var embeddingDescriptor = new ValueStateDescriptor<>("embedding", SignalSerializer.TYPE);
-        embeddingDescriptor.enableTimeToLive(ttl);
+        Duration refresh = PreferenceFunction.refreshAfter(stateTtl);
+        refreshMillis = refresh.toMillis();
+        var embeddingDescriptor = new ValueStateDescriptor<>("embedding", TargetEmbedding.Serializer.TYPE);
+        embeddingDescriptor.enableTimeToLive(PreferenceFunction.writeTtl(stateTtl.plus(refresh)));
         embedding = getRuntimeContext().getState(embeddingDescriptor);
         var swipedByDescriptor = new MapStateDescriptor<>("swiped-by", Types.STRING, Types.BOOLEAN);
         swipedByDescriptor.enableTimeToLive(ttl);
@@ -63,8 +70,12 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
         switch (signal.kind) {
             case SWIPE -> {
                 swipedBy.put(signal.user, Boolean.TRUE);
-                Signal target = embedding.value();
+                TargetEmbedding target = embedding.value();
                 if (target != null) {
+                    long now = ctx.timerService().currentProcessingTime();
+                    if (now - target.writtenAt >= refreshMillis) {
+                        embedding.update(new TargetEmbedding(target.vector, target.modelVersion, now));
+                    }
                     out.collect(enrich(signal, target));
                 } else {
                     waiting.add(signal.copy()); // with object reuse the input may be overwritten
@@ -76,9 +87,11 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
                 }
             }
             case EMBEDDING -> {
-                embedding.update(signal.copy());
+                TargetEmbedding target = new TargetEmbedding(signal.vector, signal.modelVersion,
+                        ctx.timerService().currentProcessingTime());
+                embedding.update(target);
                 out.collect(signal); // the user's own embedding is their base: on to their PreferenceFunction
-                release(ctx, out, signal);
+                release(ctx, out, target);
             }
             case DELETION -> {
                 for (String swiper : swipedBy.keys()) {
@@ -98,13 +111,13 @@ public class TargetEnrichment extends KeyedProcessFunction<String, Signal, Signa
         release(ctx, out, null);
     }
 
-    private Signal enrich(Signal swipe, Signal target) {
+    private Signal enrich(Signal swipe, TargetEmbedding target) {
         boolean vector = vectorsOnPasses || swipe.action != io.matchstream.events.SwipeAction.PASS;
         return swipe.enriched(vector ? target.vector : null, target.modelVersion);
     }
 
     /** Sends the swipes that waited for this user's embedding on, with it where there is one. */
-    private void release(Context ctx, Collector<Signal> out, Signal target) throws Exception {
+    private void release(Context ctx, Collector<Signal> out, TargetEmbedding target) throws Exception {
         for (Signal swipe : waiting.get()) {
             out.collect(target == null ? swipe : enrich(swipe, target));
         }

@@ -186,12 +186,46 @@ class PreferenceFunctionHarnessTest {
             h.processElement(Signal.deletion("ann", 4), 0);
             assertThat(h.getSideOutput(PreferenceFunction.PAIR_PURGES)).extracting(r -> r.getValue().other)
                     .containsExactlyInAnyOrder("bob", "cat");
-            assertThat(h.getSideOutput(PreferenceFunction.TOMBSTONES)).extracting(StreamRecord::getValue).containsExactly("ann");
+            assertThat(h.extractOutputValues()).filteredOn(PreferenceVector::isTombstone).extracting(v -> v.userId).containsExactly("ann");
             h.processElement(like("ann", "bob", 5, unit(), "v1"), 0);
             PreferenceVector fresh = last(h.extractOutputValues());
+            assertThat(fresh.isTombstone()).isFalse();
             assertThat(fresh.likes).as("nothing of the old state is left").isEqualTo(1);
             assertThat(fresh.passes).isZero();
         }
+    }
+
+    @Test
+    void activityKeepsAllOfAUsersStateAndInactivityForTheTtlForgetsIt() throws Exception {
+        long day = 24 * HOUR;
+        PreferenceFunction.Settings settings = new PreferenceFunction.Settings(
+                0.6, 0.4, Duration.ZERO, 0.0, Duration.ZERO, Duration.ofMinutes(30), Duration.ofDays(8));
+        float[] base = unit();
+        float[] liked = unit();
+        try (var h = harness(settings)) {
+            h.open();
+            at(h, 0);
+            h.processElement(Signal.embedding("ann", base, "v1", 0), 0);
+            for (int i = 1; i <= 5; i++) { // a like every 5 days: the photo of day 0 is never 8 days from the last activity
+                at(h, 5 * i * day);
+                h.processElement(like("ann", "t" + i, 5 * i * day, liked, "v1"), 0);
+            }
+            PreferenceVector active = last(h.extractOutputValues());
+            assertThat(active.likes).isEqualTo(5);
+            assertThat(active.blended).as("still blended with the photo of day 0")
+                    .containsExactly(PreferenceState.blend(base, liked, 0.6, 0.4), within(1e-6f));
+
+            at(h, 25 * day + 8 * day + 1); // 8 days after the last like
+            h.processElement(like("ann", "u", 33 * day, liked, "v1"), 0);
+            PreferenceVector fresh = last(h.extractOutputValues());
+            assertThat(fresh.likes).as("the statistics expired").isEqualTo(1);
+            assertThat(fresh.blended).as("and the photo with them").containsExactly(PreferenceState.blend(null, liked, 0.6, 0.4), within(1e-6f));
+        }
+    }
+
+    private static void at(KeyedOneInputStreamOperatorTestHarness<String, Signal, PreferenceVector> h, long time) throws Exception {
+        h.setProcessingTime(time);
+        h.setStateTtlProcessingTime(time);
     }
 
     @Test

@@ -26,9 +26,9 @@ class SerializersTest {
     void preferenceStateSurvivesTheRoundTrip() throws Exception {
         PreferenceState state = new PreferenceState();
         assertThat(roundTrip(PreferenceStateSerializer.INSTANCE, state)).usingRecursiveComparison().isEqualTo(state);
-        state.base = new float[] {1, 2, 3};
         state.modelVersion = "v1";
-        state.addLiked(new float[] {0.5f, 0.25f, 0}, 2.0);
+        state.likedWeight = 2.0;
+        state.passedWeight = 0.5;
         state.anchor = 5;
         state.likes = 3;
         state.passes = 4;
@@ -37,11 +37,22 @@ class SerializersTest {
         state.emittedVersion = 6;
         state.lastEmitAt = 8;
         state.timerAt = 9;
+        state.baseWrittenAt = 12;
+        state.sumsWrittenAt = 13;
         state.remember("bob", 10, true, "v1", 32);
         state.remember("cat", 11, false, null, 32);
         PreferenceState back = roundTrip(PreferenceStateSerializer.INSTANCE, state);
         assertThat(back).usingRecursiveComparison().isEqualTo(state);
         assertThat(PreferenceStateSerializer.INSTANCE.copy(state)).usingRecursiveComparison().isEqualTo(state);
+    }
+
+    @Test
+    void vectorsAndTargetEmbeddingsSurviveTheRoundTrip() throws Exception {
+        float[] v = {0.6f, -0.8f, Float.MIN_VALUE, 1e30f};
+        assertThat(roundTrip(VectorSerializer.INSTANCE, v)).containsExactly(v);
+        assertThat(roundTrip(VectorSerializer.INSTANCE, new float[0])).isEmpty();
+        TargetEmbedding e = new TargetEmbedding(v, "v2", 42);
+        assertThat(roundTrip(TargetEmbedding.Serializer.INSTANCE, e)).usingRecursiveComparison().isEqualTo(e);
     }
 
     private static <T> T roundTrip(TypeSerializer<T> serializer, T value) throws Exception {
