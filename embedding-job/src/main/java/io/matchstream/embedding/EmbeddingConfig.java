@@ -76,8 +76,9 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
      * the box, default 0.25), {@code --ambiguous-area-ratio} (default 0.5) and {@code --centre-crop-fallback}
      * (embed the centre square of a photo without a face instead of dead-lettering it; default false) and
      * {@code --inference-threads} (libtorch's intra-op threads, one setting for the whole process, applied
-     * when a task opens; default 0 keeps libtorch's default of one per core: with two tasks on two cores,
-     * 1 cost as much CPU per face or more in the benchmark, 38-40 against 33-38 ms).
+     * when a task opens; default 1: the tasks, one per core, already use the cores, and libtorch's pool of
+     * one thread per core made each task's threads spin and wait on the others', 35-41 against 30-35 ms of
+     * CPU a face in the benchmark; 0 keeps libtorch's default).
      */
     public record Job(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
             long checkpointIntervalMs, int parallelism, int batchSize, long batchMaxWaitMs, double faceMargin,
@@ -111,7 +112,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
             Map.entry("face-margin", "0.25"),
             Map.entry("ambiguous-area-ratio", "0.5"),
             Map.entry("centre-crop-fallback", "false"),
-            Map.entry("inference-threads", "0"),
+            Map.entry("inference-threads", "1"),
             Map.entry("encoder", "dlib"),
             Map.entry("encoder-model", ""),
             Map.entry("encoder-id", "torchscript-image-encoder"),
