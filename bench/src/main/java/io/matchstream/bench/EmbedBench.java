@@ -46,8 +46,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * {@code ./matchstream bench embed}: faces per second through the embedding job on the embedded stack,
- * next to bare batched inference of the same encoder (and of the job's whole pipeline: decode, detect,
- * landmarks, align, encode) in this JVM, for batch sizes 1, 8 and 32, and what each stage of that pipeline
+ * next to bare batched inference of the same models in this JVM (the encoder alone, and the job's whole
+ * pipeline: decode, detect, landmarks, align, encode, in one thread and in one thread per core with its own
+ * models, as the job's tasks run it), for batch sizes 1, 8 and 32, and what each stage of that pipeline
  * costs a photo. Photos are face-api's demo photo with one face, scaled to a profile-photo size. The
  * models and their settings are the job's defaults ({@code MATCHSTREAM_*} variables change them, as for
  * the job).

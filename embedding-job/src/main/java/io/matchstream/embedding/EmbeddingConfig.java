@@ -71,7 +71,9 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
     /**
      * How the job runs, with the same flags as the ingest job: {@code --bootstrap-servers},
      * {@code --registry-url}, {@code --group-id}, {@code --checkpoint-dir}, {@code --checkpoint-interval-ms},
-     * {@code --parallelism}, and its own {@code --batch-size} (faces per inference call, default 8),
+     * {@code --parallelism}, and its own {@code --batch-size} (faces per inference call, default 32: the
+     * fewest CPU ms a face in the benchmark; a batch is cut short after {@code --batch-max-wait-ms}, so under
+     * light load batches stay small),
      * {@code --batch-max-wait-ms} (default 50), {@code --face-margin} (crop margin per side as a fraction of
      * the box, default 0.25), {@code --ambiguous-area-ratio} (default 0.5) and {@code --centre-crop-fallback}
      * (embed the centre square of a photo without a face instead of dead-lettering it; default false) and
@@ -107,7 +109,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
             Map.entry("checkpoint-dir", "file://" + System.getProperty("user.dir") + "/.matchstream/data/flink/checkpoints"),
             Map.entry("checkpoint-interval-ms", "1000"),
             Map.entry("parallelism", "2"),
-            Map.entry("batch-size", "8"),
+            Map.entry("batch-size", "32"),
             Map.entry("batch-max-wait-ms", "50"),
             Map.entry("face-margin", "0.25"),
             Map.entry("ambiguous-area-ratio", "0.5"),
