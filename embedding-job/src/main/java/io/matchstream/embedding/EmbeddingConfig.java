@@ -78,9 +78,9 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
      * the box, default 0.25), {@code --ambiguous-area-ratio} (default 0.5) and {@code --centre-crop-fallback}
      * (embed the centre square of a photo without a face instead of dead-lettering it; default false) and
      * {@code --inference-threads} (libtorch's intra-op threads, one setting for the whole process, applied
-     * when a task opens; default 1: the tasks, one per core, already use the cores, and libtorch's pool of
-     * one thread per core made each task's threads spin and wait on the others', 35-41 against 30-35 ms of
-     * CPU a face in the benchmark; 0 keeps libtorch's default).
+     * when a task opens; default 1: the tasks, one per core, already use the cores, and with libtorch's pool
+     * of one thread per core each task's threads spin and wait on the others': 34-77 against 30-53 ms of CPU
+     * a face in the benchmark, batch 32 to 1; 0 keeps libtorch's default).
      */
     public record Job(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
             long checkpointIntervalMs, int parallelism, int batchSize, long batchMaxWaitMs, double faceMargin,
