@@ -46,8 +46,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * {@code ./matchstream bench embed}: faces per second through the embedding job on the embedded stack,
- * next to bare batched inference of the same encoder (and of the job's whole pipeline: decode, detect,
- * landmarks, align, encode) in this JVM, for batch sizes 1, 8 and 32, and what each stage of that pipeline
+ * next to bare batched inference of the same models in this JVM (the encoder alone, and the job's whole
+ * pipeline: decode, detect, landmarks, align, encode, in one thread and in one thread per core with its own
+ * models, as the job's tasks run it), for batch sizes 1, 8 and 32, and what each stage of that pipeline
  * costs a photo. Photos are face-api's demo photo with one face, scaled to a profile-photo size. The
  * models and their settings are the job's defaults ({@code MATCHSTREAM_*} variables change them, as for
  * the job).
@@ -75,6 +76,7 @@ final class EmbedBench {
                 config.job().inferenceThreads() == 0 ? "libtorch's default" : config.job().inferenceThreads());
 
         List<String> rows = new ArrayList<>();
+        Map<Integer, Bare> bareAllCores = new java.util.HashMap<>();
         List<String> stageRows;
         FaceAligner aligner = new FaceAligner(config.job().faceMargin());
         try (FaceDetector detector = FaceDetector.open(config); FaceLandmarks landmarks = FaceLandmarks.open(config);
@@ -87,20 +89,42 @@ final class EmbedBench {
             // the job's libtorch threads here too (it sets them for the whole process when it opens)
             PhotoEmbedder.useInferenceThreads(config.job().inferenceThreads());
             stageRows = stages(jpeg, detector, landmarks, aligner, encoder, options.photos());
-            for (int batch : options.batchSizes()) {
-                Bare encode = bare(options.photos(), batch, () -> encoder.encode(Collections.nCopies(batch, crop)));
-                Bare full = bare(options.photos(), batch, () -> {
-                    List<BufferedImage> crops = new ArrayList<>(batch);
-                    for (int i = 0; i < batch; i++) {
-                        BufferedImage decoded = ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
-                        DetectedFace face = detector.detect(decoded).get(0);
-                        crops.add(aligner.align(decoded, face, landmarks.detect(decoded, face)));
+            // one set of models per thread, as each of the job's tasks opens its own
+            int cores = Runtime.getRuntime().availableProcessors();
+            List<AutoCloseable> opened = new ArrayList<>();
+            List<Step> pipelines = new ArrayList<>();
+            try {
+                for (int t = 0; t < cores; t++) {
+                    FaceDetector d = t == 0 ? detector : FaceDetector.open(config);
+                    FaceLandmarks l = t == 0 ? landmarks : FaceLandmarks.open(config);
+                    DlibFaceEncoder e = t == 0 ? encoder : DlibFaceEncoder.open(config);
+                    if (t > 0) {
+                        opened.addAll(List.of(d, l, e));
                     }
-                    encoder.encode(crops);
-                });
-                rows.add(String.format("| %d | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms |", batch,
-                        encode.facesPerSecond, encode.p50PerFaceMs, encode.p99PerFaceMs,
-                        full.facesPerSecond, full.p50PerFaceMs, full.p99PerFaceMs));
+                    pipelines.add(batch -> {
+                        List<BufferedImage> crops = new ArrayList<>(batch);
+                        for (int i = 0; i < batch; i++) {
+                            BufferedImage decoded = PhotoEmbedder.decode(ByteBuffer.wrap(jpeg));
+                            DetectedFace face = d.detect(decoded).get(0);
+                            crops.add(aligner.align(decoded, face, l.detect(decoded, face)));
+                        }
+                        e.encode(crops);
+                    });
+                }
+                for (int batch : options.batchSizes()) {
+                    Bare encode = bare(options.photos(), batch, List.of(b -> encoder.encode(Collections.nCopies(b, crop))));
+                    Bare full = bare(options.photos(), batch, pipelines.subList(0, 1));
+                    Bare all = bare(options.photos(), batch, pipelines);
+                    bareAllCores.put(batch, all);
+                    rows.add(String.format("| %d | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms |", batch,
+                            encode.facesPerSecond, encode.p50PerFaceMs, encode.p99PerFaceMs,
+                            full.facesPerSecond, full.p50PerFaceMs, full.p99PerFaceMs,
+                            all.facesPerSecond, all.p50PerFaceMs, all.p99PerFaceMs));
+                }
+            } finally {
+                for (AutoCloseable c : opened) {
+                    c.close();
+                }
             }
         }
 
@@ -129,7 +153,8 @@ final class EmbedBench {
                         long end = System.nanoTime();
                         double cpuMsPerFace = cpu.cpuNanosBetween(end - (long) (t.seconds() * 1e9), end) / 1e6 / t.records();
                         int cores = Runtime.getRuntime().availableProcessors();
-                        jobRows.add(String.format("| %d | %.1f | %.1f | %.0f | %,d MiB |", batch, t.perSecond(), cpuMsPerFace,
+                        jobRows.add(String.format("| %d | %.1f | %.2f | %.1f | %.0f | %,d MiB |", batch, t.perSecond(),
+                                t.perSecond() / bareAllCores.get(batch).facesPerSecond, cpuMsPerFace,
                                 cores * 1000 / cpuMsPerFace, t.peakHeapBytes() >> 20));
                     } finally {
                         job.cancel().get();
@@ -144,16 +169,18 @@ final class EmbedBench {
         out.println("|---|---:|---:|");
         stageRows.forEach(out::println);
         out.println();
-        out.println("Bare inference in one thread (faces/s, per-face latency p50 / p99):");
-        out.println("| batch | encoder only | latency | decode + detect + landmarks + align + encode | latency |");
-        out.println("|---:|---:|---:|---:|---:|");
+        out.println("Bare inference, no Kafka or Flink (faces/s, per-face latency p50 / p99): the encoder alone and the job's"
+                + " pipeline (decode + detect + landmarks + align + encode) in one thread, and the pipeline in one thread per"
+                + " core (" + Runtime.getRuntime().availableProcessors() + "), as the job's tasks run it:");
+        out.println("| batch | encoder only | latency | pipeline, 1 thread | latency | pipeline, all cores | latency |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|");
         rows.forEach(out::println);
         out.println();
         out.println("Embedding job on the embedded stack (parallelism 2, exactly once; faces/s visible to read_committed;"
                 + " CPU per face is this whole process's, broker and registry included, over the same interval; the"
                 + " capacity is what the cores would give at that cost if nothing else ran on them):");
-        out.println("| batch | faces/s | CPU ms per face | faces/s the cores can do | peak heap |");
-        out.println("|---:|---:|---:|---:|---:|");
+        out.println("| batch | faces/s | vs bare pipeline, all cores | CPU ms per face | faces/s the cores can do | peak heap |");
+        out.println("|---:|---:|---:|---:|---:|---:|");
         jobRows.forEach(out::println);
     }
 
@@ -230,7 +257,7 @@ final class EmbedBench {
             long[] cpuAt = new long[names.length];
             wallAt[0] = System.nanoTime();
             cpuAt[0] = os.getCurrentThreadCpuTime();
-            BufferedImage decoded = ImageIO.read(new java.io.ByteArrayInputStream(jpeg));
+            BufferedImage decoded = PhotoEmbedder.decode(ByteBuffer.wrap(jpeg));
             wallAt[1] = System.nanoTime();
             cpuAt[1] = os.getCurrentThreadCpuTime();
             DetectedFace face = detector.detect(decoded).get(0);
@@ -265,21 +292,43 @@ final class EmbedBench {
         return rows;
     }
 
+    /** One call of a bare benchmark: {@code batch} faces. */
     @FunctionalInterface
     private interface Step {
-        void run() throws Exception;
+        void run(int batch) throws Exception;
     }
 
-    private static Bare bare(int faces, int batch, Step step) throws Exception {
-        step.run(); // warm-up: TorchScript optimises the graph on the first calls of a shape
-        step.run();
-        int calls = Math.max(1, faces / batch);
+    /**
+     * {@code faces} faces in calls of {@code batch}, shared among as many threads as there are steps, each
+     * thread calling its own step (its own models: a model serialises its calls).
+     */
+    private static Bare bare(int faces, int batch, List<Step> steps) throws Exception {
+        for (Step step : steps) {
+            step.run(batch); // warm-up: TorchScript optimises the graph on the first calls of a shape
+            step.run(batch);
+        }
+        int calls = Math.max(steps.size(), faces / batch);
         double[] perFace = new double[calls];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(steps.size());
         long start = System.nanoTime();
-        for (int i = 0; i < calls; i++) {
-            long t = System.nanoTime();
-            step.run();
-            perFace[i] = (System.nanoTime() - t) / 1e6 / batch;
+        try {
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (Step step : steps) {
+                running.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < calls; i = next.getAndIncrement()) {
+                        long at = System.nanoTime();
+                        step.run(batch);
+                        perFace[i] = (System.nanoTime() - at) / 1e6 / batch;
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : running) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Arrays.sort(perFace);

@@ -71,13 +71,16 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
     /**
      * How the job runs, with the same flags as the ingest job: {@code --bootstrap-servers},
      * {@code --registry-url}, {@code --group-id}, {@code --checkpoint-dir}, {@code --checkpoint-interval-ms},
-     * {@code --parallelism}, and its own {@code --batch-size} (faces per inference call, default 8),
+     * {@code --parallelism}, and its own {@code --batch-size} (faces per inference call, default 32: the
+     * fewest CPU ms a face in the benchmark; a batch is cut short after {@code --batch-max-wait-ms}, so under
+     * light load batches stay small),
      * {@code --batch-max-wait-ms} (default 50), {@code --face-margin} (crop margin per side as a fraction of
      * the box, default 0.25), {@code --ambiguous-area-ratio} (default 0.5) and {@code --centre-crop-fallback}
      * (embed the centre square of a photo without a face instead of dead-lettering it; default false) and
      * {@code --inference-threads} (libtorch's intra-op threads, one setting for the whole process, applied
-     * when a task opens; default 0 keeps libtorch's default of one per core: with two tasks on two cores,
-     * 1 cost as much CPU per face or more in the benchmark, 38-40 against 33-38 ms).
+     * when a task opens; default 1: the tasks, one per core, already use the cores, and with libtorch's pool
+     * of one thread per core each task's threads spin and wait on the others': 34-77 against 30-53 ms of CPU
+     * a face in the benchmark, batch 32 to 1; 0 keeps libtorch's default).
      */
     public record Job(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
             long checkpointIntervalMs, int parallelism, int batchSize, long batchMaxWaitMs, double faceMargin,
@@ -106,12 +109,12 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
             Map.entry("checkpoint-dir", "file://" + System.getProperty("user.dir") + "/.matchstream/data/flink/checkpoints"),
             Map.entry("checkpoint-interval-ms", "1000"),
             Map.entry("parallelism", "2"),
-            Map.entry("batch-size", "8"),
+            Map.entry("batch-size", "32"),
             Map.entry("batch-max-wait-ms", "50"),
             Map.entry("face-margin", "0.25"),
             Map.entry("ambiguous-area-ratio", "0.5"),
             Map.entry("centre-crop-fallback", "false"),
-            Map.entry("inference-threads", "0"),
+            Map.entry("inference-threads", "1"),
             Map.entry("encoder", "dlib"),
             Map.entry("encoder-model", ""),
             Map.entry("encoder-id", "torchscript-image-encoder"),

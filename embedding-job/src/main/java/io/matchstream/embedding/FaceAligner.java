@@ -49,8 +49,11 @@ public final class FaceAligner {
         int top = (int) Math.max(0, Math.floor(centreY - reach));
         int width = (int) Math.min(image.getWidth(), Math.ceil(centreX + reach)) - left;
         int height = (int) Math.min(image.getHeight(), Math.ceil(centreY + reach)) - top;
-        int[] source = width > 0 && height > 0 ? image.getRGB(left, top, width, height, null, 0, width) : new int[0];
-        int[] out = new int[side * side];
+        // read from the raster (getRGB converts every pixel through the colour model), written straight into
+        // the output's own pixel array
+        int[] source = width > 0 && height > 0 ? FaceInput.rgb(image.getSubimage(left, top, width, height)) : new int[0];
+        BufferedImage aligned = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        int[] out = ((java.awt.image.DataBufferInt) aligned.getRaster().getDataBuffer()).getData();
         for (int v = 0; v < side; v++) {
             double dy = v + 0.5 - half;
             for (int u = 0; u < side; u++) {
@@ -61,8 +64,6 @@ public final class FaceAligner {
                 out[v * side + u] = bilinear(source, width, height, x, y);
             }
         }
-        BufferedImage aligned = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
-        aligned.setRGB(0, 0, side, side, out, 0, side);
         return aligned;
     }
 

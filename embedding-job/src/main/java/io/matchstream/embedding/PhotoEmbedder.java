@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Photo in, embedding out, for a batch of validated uploads at a time: decode, detect, pick the profile's
@@ -130,11 +131,21 @@ public final class PhotoEmbedder {
         return List.of(outcomes);
     }
 
-    private static BufferedImage decode(ByteBuffer photo) {
-        byte[] bytes = new byte[photo.remaining()];
-        photo.duplicate().get(bytes);
+    /**
+     * The photo's pixels, or null when it does not decode. Read through an in-memory image stream:
+     * {@code ImageIO.read(InputStream)} buffers the stream in a temporary file first (ImageIO's cache).
+     */
+    public static BufferedImage decode(ByteBuffer photo) {
+        ByteArrayInputStream bytes;
+        if (photo.hasArray()) {
+            bytes = new ByteArrayInputStream(photo.array(), photo.arrayOffset() + photo.position(), photo.remaining());
+        } else {
+            byte[] copy = new byte[photo.remaining()];
+            photo.duplicate().get(copy);
+            bytes = new ByteArrayInputStream(copy);
+        }
         try {
-            return ImageIO.read(new ByteArrayInputStream(bytes));
+            return ImageIO.read(new MemoryCacheImageInputStream(bytes)); // closes the stream
         } catch (IOException | RuntimeException e) {
             return null;
         }
