@@ -144,12 +144,14 @@ final class LocalStack implements AutoCloseable {
             return;
         }
         String restore = restorePoint(EmbeddingConfig.JOB_NAME);
-        if (standalone) {
-            submitJar("embedding-job", EmbeddingJob.class, config.toFlags(), restore);
-        } else {
-            JobClient client = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), restore);
-            jobs.add(() -> client.cancel().join());
-        }
+        resuming(EmbeddingConfig.JOB_NAME, restore, () -> {
+            if (standalone) {
+                submitJar("embedding-job", EmbeddingJob.class, config.toFlags(), restore);
+            } else {
+                JobClient client = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), restore);
+                jobs.add(() -> client.cancel().join());
+            }
+        });
         jobNames.add("embedding");
     }
 
@@ -158,12 +160,14 @@ final class LocalStack implements AutoCloseable {
         PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", bootstrapServers(),
                 "registry-url", registryUrl(), "checkpoint-dir", checkpointDir().toUri().toString()), Map.of());
         String restore = restorePoint(PreferenceConfig.JOB_NAME);
-        if (standalone) {
-            submitJar("preference-job", PreferenceJob.class, config.toFlags(), restore);
-        } else {
-            JobClient client = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), restore);
-            jobs.add(() -> client.cancel().join());
-        }
+        resuming(PreferenceConfig.JOB_NAME, restore, () -> {
+            if (standalone) {
+                submitJar("preference-job", PreferenceJob.class, config.toFlags(), restore);
+            } else {
+                JobClient client = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), restore);
+                jobs.add(() -> client.cancel().join());
+            }
+        });
         jobNames.add("preference");
     }
 
@@ -172,12 +176,14 @@ final class LocalStack implements AutoCloseable {
                 .withBootstrapServers(bootstrapServers(), registryUrl())
                 .with("checkpoint-dir", checkpointDir().toUri().toString());
         String restorePath = restorePoint(IngestConfig.JOB_NAME);
-        if (standalone) {
-            submitJar("ingest-job", IngestJob.class, config.toFlags(), restorePath);
-        } else {
-            JobClient client = IngestJob.onKafka(config).start(flink.clientConfiguration(), restorePath);
-            jobs.add(() -> client.cancel().join());
-        }
+        resuming(IngestConfig.JOB_NAME, restorePath, () -> {
+            if (standalone) {
+                submitJar("ingest-job", IngestJob.class, config.toFlags(), restorePath);
+            } else {
+                JobClient client = IngestJob.onKafka(config).start(flink.clientConfiguration(), restorePath);
+                jobs.add(() -> client.cancel().join());
+            }
+        });
         jobNames.add("ingest");
     }
 
@@ -186,6 +192,32 @@ final class LocalStack implements AutoCloseable {
         Optional<Path> restore = Checkpoints.latest(checkpointDir().resolve(jobName));
         restore.ifPresent(p -> LOG.info("{} resumes from {}", jobName, p));
         return restore.map(Path::toString).orElse(null);
+    }
+
+    interface JobStart {
+        void run() throws Exception;
+    }
+
+    /**
+     * Starts a job; when it fails to resume from its checkpoint (typically a state layout this version no
+     * longer reads), says which checkpoint and how to start without it, instead of Flink's bare
+     * "Failed to execute job".
+     */
+    private void resuming(String jobName, String restore, JobStart start) throws Exception {
+        try {
+            start.run();
+        } catch (Exception e) {
+            if (restore == null) {
+                throw e;
+            }
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new IllegalStateException(jobName + " cannot resume from its checkpoint " + restore + " (" + root.getMessage()
+                    + "). If this version changed the job's state layout (README, the job's section), move "
+                    + checkpointDir().resolve(jobName) + " aside to start the job without its old state.", e);
+        }
     }
 
     /** Uploads a job module's cluster jar to the standalone cluster and runs it with these flags. */
