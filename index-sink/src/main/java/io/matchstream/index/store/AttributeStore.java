@@ -643,6 +643,25 @@ public final class AttributeStore implements AutoCloseable {
     // ---- snapshots ----
 
     /** Writes a consistent copy of the database to {@code target} (which must not exist yet). */
+    /**
+     * Flushes the memtable and waits (up to {@code maxMillis}) until RocksDB has no compaction pending or
+     * running: after a bulk load or a long replay, so that measurements see the store's steady state.
+     */
+    public void settle(long maxMillis) {
+        long deadline = System.currentTimeMillis() + maxMillis;
+        try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(flush);
+            while (System.currentTimeMillis() < deadline
+                    && (db.getLongProperty("rocksdb.compaction-pending") > 0 || db.getLongProperty("rocksdb.num-running-compactions") > 0)) {
+                Thread.sleep(200);
+            }
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("attribute store flush failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public void checkpoint(Path target) {
         try (FlushOptions flush = new FlushOptions().setWaitForFlush(true); Checkpoint checkpoint = Checkpoint.create(db)) {
             db.flush(flush); // the log is off: only flushed data reaches the checkpoint
