@@ -47,6 +47,8 @@ final class DemoCommand {
                     .resolve("face-api-1.7.15/demo/sample2.jpg");
             byte[] face = java.nio.file.Files.isRegularFile(real) ? java.nio.file.Files.readAllBytes(real) : drawn;
             Instant now = Instant.now();
+            // Only this run's records: with a kept data directory the topics still hold earlier runs'.
+            long since = now.toEpochMilli() - 1_000;
             String run = Long.toString(System.currentTimeMillis() % 100000);
             String alice = "alice-" + run;
             String bob = "bob-" + run;
@@ -62,23 +64,23 @@ final class DemoCommand {
 
             out.println();
             out.println("== ./matchstream tail " + Topics.PROFILE_ATTRIBUTES.name() + " (validated profile state)");
-            TailCommand.tail(bootstrap, registry, Topics.PROFILE_ATTRIBUTES.name(), false, 100, 8, out);
+            TailCommand.tail(bootstrap, registry, Topics.PROFILE_ATTRIBUTES.name(), false, 100, 8, since, null, out);
             out.println("== ./matchstream tail " + Topics.SWIPES.name());
-            TailCommand.tail(bootstrap, registry, Topics.SWIPES.name(), false, 100, 3, out);
+            TailCommand.tail(bootstrap, registry, Topics.SWIPES.name(), false, 100, 3, since, null, out);
             if (stack.runningJobs().contains("embedding")) {
                 out.println("== ./matchstream tail " + Topics.PROFILE_EMBEDDINGS.name() + " (face embeddings)");
-                TailCommand.tail(bootstrap, registry, Topics.PROFILE_EMBEDDINGS.name(), false, 100, 8, out);
+                TailCommand.tail(bootstrap, registry, Topics.PROFILE_EMBEDDINGS.name(), false, 100, 8, since, null, out);
             }
             if (stack.runningJobs().stream().anyMatch(j -> j.startsWith("preference"))) {
                 out.println("== ./matchstream tail " + Topics.MATCHES.name() + " (the mutual like)");
-                TailCommand.tail(bootstrap, registry, Topics.MATCHES.name(), false, 1, 20, out);
+                TailCommand.tail(bootstrap, registry, Topics.MATCHES.name(), false, 1, 20, since, null, out);
                 if (stack.runningJobs().contains("embedding")) {
                     out.println("== ./matchstream tail " + Topics.PREFERENCE_UPDATES.name() + " (bob liked alice's face)");
-                    TailCommand.tail(bootstrap, registry, Topics.PREFERENCE_UPDATES.name(), false, 1, 20, out);
+                    TailCommand.tail(bootstrap, registry, Topics.PREFERENCE_UPDATES.name(), false, 1, 20, since, alice, out);
                 }
             }
             out.println("== ./matchstream tail " + Topics.DEAD_LETTERS.name());
-            TailCommand.tail(bootstrap, registry, Topics.DEAD_LETTERS.name(), false, 100, 3, out);
+            TailCommand.tail(bootstrap, registry, Topics.DEAD_LETTERS.name(), false, 100, 3, since, null, out);
             out.println();
         } catch (Exception e) {
             stack.close();

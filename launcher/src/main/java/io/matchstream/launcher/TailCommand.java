@@ -49,6 +49,15 @@ final class TailCommand {
 
     static int tail(String bootstrap, String registryUrl, String topic, boolean fromEnd, int max, int idleSeconds,
             PrintStream out) {
+        return tail(bootstrap, registryUrl, topic, fromEnd, max, idleSeconds, Long.MIN_VALUE, null, out);
+    }
+
+    /**
+     * The same, printing only records with a timestamp at or after {@code fromTimestamp} (epoch ms) and, when
+     * {@code key} is given, with that key.
+     */
+    static int tail(String bootstrap, String registryUrl, String topic, boolean fromEnd, int max, int idleSeconds,
+            long fromTimestamp, String key, PrintStream out) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "matchstream-tail-" + UUID.randomUUID());
@@ -71,6 +80,10 @@ final class TailCommand {
                 }
                 idleSince = System.nanoTime();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
+                    if (record.timestamp() < fromTimestamp
+                            || (key != null && (record.key() == null || !key.equals(new String(record.key(), StandardCharsets.UTF_8))))) {
+                        continue;
+                    }
                     out.println(line(record, values, topic.equals("_schemas")));
                     out.flush();
                     if (++printed >= max) {
