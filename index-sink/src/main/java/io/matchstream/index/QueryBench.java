@@ -65,7 +65,7 @@ public final class QueryBench {
                 for (int d = 0; d < dim; d++) {
                     v[d] += 0.6f * noise[d];
                 }
-                shard.applyEmbedding(new ProfileEmbedding(user, floats(unit(v)), "v1", "bench", null, false, "e-" + user, t0));
+                shard.applyEmbedding(new ProfileEmbedding(user, floats(Vectors.unit(v)), "v1", "bench", null, false, "e-" + user, t0));
             }
             String[] askers = new String[200];
             for (int a = 0; a < askers.length; a++) {
@@ -203,25 +203,13 @@ public final class QueryBench {
         for (int i = 0; i < dim; i++) {
             v[i] = (float) random.nextGaussian();
         }
-        return unit(v);
+        return Vectors.unit(v);
     }
 
     private static List<Float> floats(float[] v) {
         List<Float> out = new java.util.ArrayList<>(v.length);
         for (float x : v) {
             out.add(x);
-        }
-        return out;
-    }
-
-    private static float[] unit(float[] v) {
-        double n = 0;
-        for (float x : v) {
-            n += x * x;
-        }
-        float[] out = v.clone();
-        for (int i = 0; i < out.length; i++) {
-            out[i] /= (float) Math.sqrt(n);
         }
         return out;
     }

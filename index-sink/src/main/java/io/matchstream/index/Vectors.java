@@ -27,6 +27,19 @@ public final class Vectors {
         return (s0 + s1) + (s2 + s3);
     }
 
+    /** A unit-length copy of a non-zero vector (each component divided by the norm). */
+    public static float[] unit(float[] v) {
+        double n = 0;
+        for (float x : v) {
+            n += x * x;
+        }
+        float[] out = v.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] /= (float) Math.sqrt(n);
+        }
+        return out;
+    }
+
     /** A unit-length copy, or null when the vector is empty, zero or not finite (the record is refused). */
     public static float[] normalised(java.util.List<Float> values) {
         if (values == null || values.isEmpty()) {

@@ -54,15 +54,7 @@ final class Events {
     }
 
     static float[] unit(float... v) {
-        double n = 0;
-        for (float x : v) {
-            n += x * x;
-        }
-        float[] out = v.clone();
-        for (int i = 0; i < out.length; i++) {
-            out[i] /= (float) Math.sqrt(n);
-        }
-        return out;
+        return Vectors.unit(v);
     }
 
     static float[] random(Random r, int dim) {

@@ -89,8 +89,6 @@ public final class AttributeStore implements AutoCloseable {
     private short[] age = new short[0];
     private short[] minAge = new short[0];
     private short[] maxAge = new short[0];
-    private double[] lat = new double[0];
-    private double[] lon = new double[0];
     private int[] partition = new int[0];
     private long[] lastActive = new long[0];
     /** Which model version's index holds the user's vector (position in {@link #versions}), -1: none. */
@@ -561,8 +559,6 @@ public final class AttributeStore implements AutoCloseable {
         age[id] = (short) a.getAge();
         minAge[id] = (short) a.getMinAge();
         maxAge[id] = (short) a.getMaxAge();
-        lat[id] = a.getLat();
-        lon[id] = a.getLon();
         partition[id] = kafkaPartition;
         partitionBits.computeIfAbsent(kafkaPartition, p -> new long[(present.length + 63) >>> 6])[id >>> 6] |= 1L << id;
         double latRad = Math.toRadians(a.getLat());
@@ -617,8 +613,6 @@ public final class AttributeStore implements AutoCloseable {
         age = Arrays.copyOf(age, cap);
         minAge = Arrays.copyOf(minAge, cap);
         maxAge = Arrays.copyOf(maxAge, cap);
-        lat = Arrays.copyOf(lat, cap);
-        lon = Arrays.copyOf(lon, cap);
         ByteBuffer grown = ByteBuffer.allocateDirect(24 * cap).order(ByteOrder.nativeOrder());
         grown.put(points.duplicate().clear());
         points = grown;
