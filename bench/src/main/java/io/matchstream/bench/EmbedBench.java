@@ -67,8 +67,8 @@ final class EmbedBench {
             throw new IllegalArgumentException("no models and demo photos in " + config.faceModel().getParent()
                     + ": run models/setup.sh (./matchstream setup)");
         }
-        BufferedImage photo = scaled(ImageIO.read(sample.toFile()), options.photoWidth());
-        byte[] jpeg = jpeg(photo);
+        BufferedImage photo = BenchPhotos.scaled(ImageIO.read(sample.toFile()), options.photoWidth());
+        byte[] jpeg = BenchPhotos.jpeg(photo);
         out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos per run, %d cores;"
                 + " detector input %d, landmarks %s, encoder %s, libtorch threads %s%n", photo.getWidth(), photo.getHeight(),
                 jpeg.length, options.photos(), Runtime.getRuntime().availableProcessors(), config.faceDetectorInputSize(),
@@ -360,21 +360,5 @@ final class EmbedBench {
         int w = (int) Math.min(image.getWidth() - x, f.width());
         int h = (int) Math.min(image.getHeight() - y, f.height());
         return image.getSubimage(x, y, Math.max(1, w), Math.max(1, h));
-    }
-
-    private static BufferedImage scaled(BufferedImage image, int width) {
-        int height = Math.round((float) image.getHeight() * width / image.getWidth());
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(image, 0, 0, width, height, null);
-        g.dispose();
-        return out;
-    }
-
-    private static byte[] jpeg(BufferedImage image) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "jpeg", out);
-        return out.toByteArray();
     }
 }

@@ -30,13 +30,17 @@ public final class DlibFaceEncoder implements ImageEncoder {
     }
 
     public static DlibFaceEncoder open(EmbeddingConfig config) {
-        return open(config.faceModel());
+        return open(config.faceModel(), config.inferenceDevice());
     }
 
-    /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
+    /** Loads the TorchScript file onto DJL's default device; fails with "run models/setup.sh" when it is not there. */
     public static DlibFaceEncoder open(Path modelFile) {
+        return open(modelFile, null);
+    }
+
+    private static DlibFaceEncoder open(Path modelFile, ai.djl.Device device) {
         TorchScriptModel net = TorchScriptModel.load(modelFile, "face model", "run models/setup.sh"
-                + " (or point --face-model / MATCHSTREAM_FACE_MODEL at its face_recognition.pt)");
+                + " (or point --face-model / MATCHSTREAM_FACE_MODEL at its face_recognition.pt)", device);
         return new DlibFaceEncoder(net, net.weightsSha256());
     }
 

@@ -61,8 +61,12 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         detector = FaceDetector.open(config);
         landmarks = FaceLandmarks.open(config);
         encoder = config.openEncoder();
-        head = config.encoder().headFile().map(ProjectionHead::load).orElse(null);
+        head = config.openHead().orElse(null);
         PhotoEmbedder.useInferenceThreads(config.job().inferenceThreads());
+        String warning = InferenceDevice.precisionWarning(detector.deviceOfModel(), System.getenv());
+        if (warning != null) {
+            org.slf4j.LoggerFactory.getLogger(EmbedOperator.class).warn(warning);
+        }
         embedder = new PhotoEmbedder(detector, landmarks, encoder, head, config.job().ambiguousAreaRatio(), config.job().faceMargin(),
                 config.job().centreCropFallback());
         SchemaRegistry schemas = registry.connect();

@@ -54,7 +54,18 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
             throw new IllegalArgumentException("--encoder must be dlib or torchscript, got " + encoder.kind());
         }
         return TorchScriptImageEncoder.open(new TorchScriptImageEncoder.Spec(Path.of(encoder.model()), encoder.id(),
-                encoder.inputSize(), floats(encoder.mean()), floats(encoder.std()), encoder.dimension(), encoder.batch()));
+                encoder.inputSize(), floats(encoder.mean()), floats(encoder.std()), encoder.dimension(), encoder.batch()),
+                inferenceDevice());
+    }
+
+    /** Opens the configured projection head on the inference device, or empty with {@code --projection-head none}. */
+    public java.util.Optional<ProjectionHead> openHead() {
+        return encoder.headFile().map(file -> ProjectionHead.load(file, inferenceDevice()));
+    }
+
+    /** {@code --inference-device} resolved: null for {@code auto} (DJL's default device). */
+    public ai.djl.Device inferenceDevice() {
+        return InferenceDevice.resolve(job.inferenceDevice());
     }
 
     private static float[] floats(String csv) {
@@ -80,11 +91,13 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
      * {@code --inference-threads} (libtorch's intra-op threads, one setting for the whole process, applied
      * when a task opens; default 1: the tasks, one per core, already use the cores, and with libtorch's pool
      * of one thread per core each task's threads spin and wait on the others': 34-77 against 30-53 ms of CPU
-     * a face in the benchmark, batch 32 to 1; 0 keeps libtorch's default).
+     * a face in the benchmark, batch 32 to 1; 0 keeps libtorch's default) and {@code --inference-device}
+     * ({@code auto}, the default: DJL's default device, the first GPU when libtorch is a CUDA build that finds
+     * one, else the CPU; or {@code cpu}, {@code gpu}, {@code gpu:N}).
      */
     public record Job(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
             long checkpointIntervalMs, int parallelism, int batchSize, long batchMaxWaitMs, double faceMargin,
-            double ambiguousAreaRatio, boolean centreCropFallback, int inferenceThreads) implements java.io.Serializable {}
+            double ambiguousAreaRatio, boolean centreCropFallback, int inferenceThreads, String inferenceDevice) implements java.io.Serializable {}
 
     public io.matchstream.schemas.flink.JobEnvironment.Settings jobSettings() {
         return new io.matchstream.schemas.flink.JobEnvironment.Settings(JOB_NAME, job.parallelism(),
@@ -115,6 +128,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
             Map.entry("ambiguous-area-ratio", "0.5"),
             Map.entry("centre-crop-fallback", "false"),
             Map.entry("inference-threads", "1"),
+            Map.entry("inference-device", "auto"),
             Map.entry("encoder", "dlib"),
             Map.entry("encoder-model", ""),
             Map.entry("encoder-id", "torchscript-image-encoder"),
@@ -169,7 +183,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
                         Long.parseLong(job("batch-max-wait-ms", flags, env)), Double.parseDouble(job("face-margin", flags, env)),
                         Double.parseDouble(job("ambiguous-area-ratio", flags, env)),
                         Boolean.parseBoolean(job("centre-crop-fallback", flags, env)),
-                        Integer.parseInt(job("inference-threads", flags, env))),
+                        Integer.parseInt(job("inference-threads", flags, env)), job("inference-device", flags, env)),
                 new Encoder(job("encoder", flags, env), job("encoder-model", flags, env), job("encoder-id", flags, env),
                         Integer.parseInt(job("encoder-input-size", flags, env)), job("encoder-mean", flags, env),
                         job("encoder-std", flags, env), Integer.parseInt(job("encoder-dim", flags, env)),
@@ -203,6 +217,7 @@ public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandma
         flags.put("ambiguous-area-ratio", Double.toString(job.ambiguousAreaRatio()));
         flags.put("centre-crop-fallback", Boolean.toString(job.centreCropFallback()));
         flags.put("inference-threads", Integer.toString(job.inferenceThreads()));
+        flags.put("inference-device", job.inferenceDevice());
         flags.put("encoder", encoder.kind());
         flags.put("encoder-model", encoder.model());
         flags.put("encoder-id", encoder.id());

@@ -41,11 +41,15 @@ public final class FaceDetector implements AutoCloseable {
     }
 
     public static FaceDetector open(EmbeddingConfig config) {
-        return open(config.faceDetector(), config.faceDetectorInputSize(), config.faceMinScore());
+        return open(config.faceDetector(), config.faceDetectorInputSize(), config.faceMinScore(), config.inferenceDevice());
     }
 
-    /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
+    /** Loads the TorchScript file onto DJL's default device; fails with "run models/setup.sh" when it is not there. */
     public static FaceDetector open(Path modelFile, int inputSize, double minScore) {
+        return open(modelFile, inputSize, minScore, null);
+    }
+
+    private static FaceDetector open(Path modelFile, int inputSize, double minScore, ai.djl.Device device) {
         if (inputSize <= 0 || inputSize % 32 != 0) {
             throw new IllegalArgumentException("face detector input size must be a positive multiple of 32, got " + inputSize);
         }
@@ -53,7 +57,16 @@ public final class FaceDetector implements AutoCloseable {
             throw new IllegalArgumentException("face detector min score must be in (0, 1), got " + minScore);
         }
         return new FaceDetector(TorchScriptModel.load(modelFile, "face detector", "run models/setup.sh"
-                + " (or point --face-detector / MATCHSTREAM_FACE_DETECTOR at its tiny_face_detector.pt)"), inputSize, minScore);
+                + " (or point --face-detector / MATCHSTREAM_FACE_DETECTOR at its tiny_face_detector.pt)", device), inputSize, minScore);
+    }
+
+    /** The device the detector runs on, as DJL names it ("cpu()", "gpu(0)"). */
+    public String device() {
+        return net.device().toString();
+    }
+
+    ai.djl.Device deviceOfModel() {
+        return net.device();
     }
 
     /** The faces in the image, most confident first. */

@@ -36,13 +36,17 @@ public final class FaceLandmarks implements AutoCloseable {
     }
 
     public static FaceLandmarks open(EmbeddingConfig config) {
-        return open(config.faceLandmarks());
+        return open(config.faceLandmarks(), config.inferenceDevice());
     }
 
-    /** Loads the TorchScript file; fails with "run models/setup.sh" when it is not there. */
+    /** Loads the TorchScript file onto DJL's default device; fails with "run models/setup.sh" when it is not there. */
     public static FaceLandmarks open(Path modelFile) {
+        return open(modelFile, null);
+    }
+
+    private static FaceLandmarks open(Path modelFile, ai.djl.Device device) {
         return new FaceLandmarks(TorchScriptModel.load(modelFile, "face landmark model", "run models/setup.sh"
-                + " (or point --face-landmarks / MATCHSTREAM_FACE_LANDMARKS at its face_landmarks_68.pt)"));
+                + " (or point --face-landmarks / MATCHSTREAM_FACE_LANDMARKS at its face_landmarks_68.pt)", device));
     }
 
     /** The 68 landmarks of the face in {@code face}'s box, in the image's pixels. */

@@ -58,17 +58,22 @@ public final class ProjectionHead implements AutoCloseable {
     public static ProjectionHead untrained(int seed) {
         DjlCache.configure();
         Engine.getEngine("PyTorch").setRandomSeed(seed);
-        return new ProjectionHead(newModel());
+        return new ProjectionHead(newModel(null));
     }
 
-    /** Loads parameters saved by {@link #save}; a missing file says how to make one. */
+    /** Loads parameters saved by {@link #save} onto DJL's default device; a missing file says how to make one. */
     public static ProjectionHead load(Path file) {
+        return load(file, null);
+    }
+
+    /** @param device where it runs, or null for DJL's default device */
+    public static ProjectionHead load(Path file, ai.djl.Device device) {
         if (!Files.isRegularFile(file)) {
             throw new EncodingException("projection head not found at " + file + ": run ./matchstream train-head"
                     + " (io.matchstream.embedding.TrainHead --out " + file + ")");
         }
         DjlCache.configure();
-        Model model = newModel();
+        Model model = newModel(device);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(Files.readAllBytes(file)))) {
             model.getBlock().loadParameters(model.getNDManager(), in);
         } catch (IOException | MalformedModelException e) {
@@ -78,8 +83,8 @@ public final class ProjectionHead implements AutoCloseable {
         return new ProjectionHead(model);
     }
 
-    private static Model newModel() {
-        Model model = Model.newInstance("projection-head", "PyTorch");
+    private static Model newModel(ai.djl.Device device) {
+        Model model = Model.newInstance("projection-head", device, "PyTorch");
         model.setBlock(newBlock());
         model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, INPUT));
         return model;

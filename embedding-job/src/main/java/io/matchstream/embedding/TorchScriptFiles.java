@@ -1,5 +1,6 @@
 package io.matchstream.embedding;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
@@ -22,8 +23,9 @@ final class TorchScriptFiles {
     /**
      * @param what  the model, for messages ("face detector")
      * @param howTo what to do when the file is missing ("run models/setup.sh ...")
+     * @param device where it runs, or null for DJL's default device (the GPU when DJL finds one)
      */
-    static ZooModel<NDList, NDList> load(Path file, String what, String howTo) {
+    static ZooModel<NDList, NDList> load(Path file, String what, String howTo, Device device) {
         if (!Files.isRegularFile(file)) {
             throw new EncodingException(what + " not found at " + file + ": " + howTo);
         }
@@ -38,6 +40,7 @@ final class TorchScriptFiles {
                 .optModelName(name.substring(0, name.length() - ".pt".length()))
                 .optEngine("PyTorch")
                 .optTranslator(new NoopTranslator())
+                .optDevice(device)
                 .build();
         try {
             return criteria.loadModel();

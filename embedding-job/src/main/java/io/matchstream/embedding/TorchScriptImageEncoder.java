@@ -39,10 +39,16 @@ public final class TorchScriptImageEncoder implements ImageEncoder {
         this.weightsSha256 = weightsSha256;
     }
 
+    /** Loads the encoder onto DJL's default device (the GPU when DJL finds one). */
     public static TorchScriptImageEncoder open(Spec spec) {
+        return open(spec, null);
+    }
+
+    /** @param device where it runs, or null for DJL's default device */
+    public static TorchScriptImageEncoder open(Spec spec, ai.djl.Device device) {
         Path file = spec.model();
         TorchScriptModel net = TorchScriptModel.load(file, "encoder model",
-                "export one with models/export_qwen3_vl_vision.py, or use --encoder dlib");
+                "export one with models/export_qwen3_vl_vision.py, or use --encoder dlib", device);
         return new TorchScriptImageEncoder(spec, net, net.weightsSha256());
     }
 

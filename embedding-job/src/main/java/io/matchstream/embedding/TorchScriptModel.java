@@ -1,5 +1,6 @@
 package io.matchstream.embedding;
 
+import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -37,9 +38,9 @@ final class TorchScriptModel implements AutoCloseable {
         this.weightsSha256 = weightsSha256;
     }
 
-    /** @see TorchScriptFiles#load(Path, String, String) */
-    static TorchScriptModel load(Path file, String what, String howTo) {
-        ZooModel<NDList, NDList> model = TorchScriptFiles.load(file, what, howTo);
+    /** @see TorchScriptFiles#load(Path, String, String, Device) */
+    static TorchScriptModel load(Path file, String what, String howTo, Device device) {
+        ZooModel<NDList, NDList> model = TorchScriptFiles.load(file, what, howTo, device);
         return new TorchScriptModel(what, model, TorchScriptFiles.sha256(file));
     }
 
@@ -55,6 +56,11 @@ final class TorchScriptModel implements AutoCloseable {
         if (threads > 0 && JniUtils.getNumThreads() != threads) {
             JniUtils.setNumThreads(threads);
         }
+    }
+
+    /** The device the model runs on. */
+    Device device() {
+        return model.getNDManager().getDevice();
     }
 
     String weightsSha256() {
