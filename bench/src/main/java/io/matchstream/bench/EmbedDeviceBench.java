@@ -222,7 +222,7 @@ public final class EmbedDeviceBench {
         }
 
         String device() {
-            return detector.device();
+            return detector.device().toString();
         }
 
         @Override

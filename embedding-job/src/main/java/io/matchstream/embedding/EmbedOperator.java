@@ -63,7 +63,7 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         encoder = config.openEncoder();
         head = config.openHead().orElse(null);
         PhotoEmbedder.useInferenceThreads(config.job().inferenceThreads());
-        String warning = InferenceDevice.precisionWarning(detector.deviceOfModel(), System.getenv());
+        String warning = InferenceDevice.precisionWarning(detector.device(), System.getenv());
         if (warning != null) {
             org.slf4j.LoggerFactory.getLogger(EmbedOperator.class).warn(warning);
         }

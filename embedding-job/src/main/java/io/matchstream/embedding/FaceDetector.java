@@ -60,12 +60,8 @@ public final class FaceDetector implements AutoCloseable {
                 + " (or point --face-detector / MATCHSTREAM_FACE_DETECTOR at its tiny_face_detector.pt)", device), inputSize, minScore);
     }
 
-    /** The device the detector runs on, as DJL names it ("cpu()", "gpu(0)"). */
-    public String device() {
-        return net.device().toString();
-    }
-
-    ai.djl.Device deviceOfModel() {
+    /** The device the detector runs on (all models of a configuration share one: {@code --inference-device}). */
+    public ai.djl.Device device() {
         return net.device();
     }
 

@@ -27,11 +27,11 @@ class InferenceDeviceTest {
     void modelsLoadOnTheConfiguredDevice() {
         EmbeddingConfig config = EmbeddingConfig.defaults().with(Map.of("inference-device", "cpu"));
         try (FaceDetector detector = FaceDetector.open(config)) {
-            assertThat(detector.device()).isEqualTo(Device.cpu().toString());
+            assertThat(detector.device()).isEqualTo(Device.cpu());
         }
         // auto: DJL's default, the CPU here
         try (FaceDetector detector = FaceDetector.open(EmbeddingConfig.defaults())) {
-            assertThat(detector.deviceOfModel()).isEqualTo(InferenceDevice.engine().defaultDevice());
+            assertThat(detector.device()).isEqualTo(InferenceDevice.engine().defaultDevice());
         }
     }
 
