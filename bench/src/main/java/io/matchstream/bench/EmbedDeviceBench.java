@@ -3,6 +3,7 @@ package io.matchstream.bench;
 import ai.djl.engine.Engine;
 import ai.djl.util.cuda.CudaUtils;
 import io.matchstream.embedding.DetectedFace;
+import io.matchstream.embedding.Cosine;
 import io.matchstream.embedding.EmbeddingConfig;
 import io.matchstream.embedding.FaceAligner;
 import io.matchstream.embedding.FaceDetector;
@@ -299,7 +300,7 @@ public final class EmbedDeviceBench {
         for (Map.Entry<String, float[]> e : expected.entrySet()) {
             float[] v = actual.get(e.getKey());
             if (v != null) {
-                double cos = cosine(e.getValue(), v);
+                double cos = Cosine.of(e.getValue(), v);
                 lowest = Math.min(lowest, cos);
                 sum += cos;
                 both++;
@@ -334,17 +335,6 @@ public final class EmbedDeviceBench {
         return v;
     }
 
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 
     /** One line a photo: its file name, a tab, the vector's components separated by commas. */
     private static void writeVectors(Path file, Map<String, float[]> vectors) throws Exception {

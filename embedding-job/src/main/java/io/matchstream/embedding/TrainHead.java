@@ -269,7 +269,7 @@ public final class TrainHead {
             int best = -1;
             double bestCosine = Double.NEGATIVE_INFINITY;
             for (int g = 0; g < gallery.length; g++) {
-                double cosine = cosine(queries[q], gallery[g]);
+                double cosine = Cosine.of(queries[q], gallery[g]);
                 if (cosine > bestCosine) {
                     bestCosine = cosine;
                     best = g;
@@ -286,15 +286,4 @@ public final class TrainHead {
                 other / ((double) queries.length * (gallery.length - 1)));
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 }

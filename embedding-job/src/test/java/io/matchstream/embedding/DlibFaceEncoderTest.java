@@ -53,7 +53,7 @@ class DlibFaceEncoderTest {
         double worstDifference = 0;
         for (int i = 0; i < reference.size(); i++) {
             float[] expected = reference.get(i).descriptor();
-            double cosine = cosine(vectors[i], expected);
+            double cosine = Cosine.of(vectors[i], expected);
             assertThat(cosine).as("cosine to face-api's descriptor of %s", reference.get(i).file()).isGreaterThanOrEqualTo(1 - 1e-4);
             worstCosine = Math.min(worstCosine, cosine);
             for (int k = 0; k < expected.length; k++) {
@@ -74,7 +74,7 @@ class DlibFaceEncoderTest {
         int differentCount = 0;
         for (int i = 0; i < vectors.length; i++) {
             for (int j = i + 1; j < vectors.length; j++) {
-                double cosine = cosine(vectors[i], vectors[j]);
+                double cosine = Cosine.of(vectors[i], vectors[j]);
                 if (reference.get(i).person().equals(reference.get(j).person())) {
                     same += cosine;
                     sameCount++;
@@ -88,7 +88,7 @@ class DlibFaceEncoderTest {
         for (int i = 0; i < vectors.length; i++) {
             int nearest = -1;
             for (int j = 0; j < vectors.length; j++) {
-                if (j != i && (nearest < 0 || cosine(vectors[i], vectors[j]) > cosine(vectors[i], vectors[nearest]))) {
+                if (j != i && (nearest < 0 || Cosine.of(vectors[i], vectors[j]) > Cosine.of(vectors[i], vectors[nearest]))) {
                     nearest = j;
                 }
             }
@@ -113,7 +113,7 @@ class DlibFaceEncoderTest {
         for (int i = 0; i < crops.size(); i++) {
             float[] single = encoder.encode(List.of(crops.get(i)))[0];
             assertThat(single).hasSize(encoder.dimension());
-            assertThat(cosine(single, batch[i])).isGreaterThanOrEqualTo(1 - 1e-6);
+            assertThat(Cosine.of(single, batch[i])).isGreaterThanOrEqualTo(1 - 1e-6);
         }
     }
 
@@ -154,15 +154,4 @@ class DlibFaceEncoderTest {
         return faces;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 }

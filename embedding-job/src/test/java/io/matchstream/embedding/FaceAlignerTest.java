@@ -164,7 +164,7 @@ class FaceAlignerTest {
                 FacePicker.crop(upright, face, aligner.margin()), FacePicker.crop(turned, turnedFace, aligner.margin())));
         return new Outcome(name, turnedPoints.eyeLineDegrees() - uprightPoints.eyeLineDegrees(),
                 Math.max(Math.abs(eyeLineIn(uprightCrop, face)), Math.abs(eyeLineIn(turnedCrop, turnedFace))),
-                DlibFaceEncoderTest.cosine(vectors[0], vectors[1]), DlibFaceEncoderTest.cosine(vectors[2], vectors[3]));
+                Cosine.of(vectors[0], vectors[1]), Cosine.of(vectors[2], vectors[3]));
     }
 
     /** face-api's demo JPEG at full size (1920 wide, faces of 150-350 px), from the package models/setup.sh fetched. */

@@ -49,7 +49,7 @@ public final class LandmarkNets {
             double cosineSum = 0;
             double cosineMin = 1;
             for (int i = 0; i < faces.size(); i++) {
-                double c = cosine(fullVectors[i], tinyVectors[i]);
+                double c = Cosine.of(fullVectors[i], tinyVectors[i]);
                 cosineSum += c;
                 cosineMin = Math.min(cosineMin, c);
             }
@@ -62,15 +62,4 @@ public final class LandmarkNets {
         }
     }
 
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 }

@@ -36,7 +36,7 @@ class TorchScriptImageEncoderTest {
             float[][] expected = dlib.encode(faces);
             float[][] actual = generic.encode(faces);
             for (int i = 0; i < faces.size(); i++) {
-                assertThat(cosine(actual[i], expected[i])).isGreaterThan(1 - 1e-5);
+                assertThat(Cosine.of(actual[i], expected[i])).isGreaterThan(1 - 1e-5);
             }
             assertThat(generic.weightsSha256()).isEqualTo(dlib.weightsSha256());
             assertThat(generic.dimension()).isEqualTo(128);
@@ -54,13 +54,4 @@ class TorchScriptImageEncoderTest {
         }
     }
 
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 }
