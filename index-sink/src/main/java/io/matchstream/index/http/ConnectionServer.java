@@ -136,6 +136,7 @@ final class ConnectionServer implements AutoCloseable {
                     bad.respondError(e.status, e.code, e.getMessage());
                     bad.keepAlive = false;
                     out.write(bad.encode(date(), buffer), 0, bad.encodedLength);
+                    lingeringClose(socket);
                     return;
                 }
                 if (exchange == null) {
@@ -166,6 +167,22 @@ final class ConnectionServer implements AutoCloseable {
             LOG.debug("connection failed: {}", e.toString());
         } finally {
             open.remove(socket);
+        }
+    }
+
+    /**
+     * Closes after an error answer while the client may still be sending (a head too large, an unread body):
+     * closing with unread bytes would reset the connection and could discard the answer before the client
+     * reads it, so the rest is read and dropped first (a second at most).
+     */
+    private static void lingeringClose(Socket socket) throws IOException {
+        socket.shutdownOutput();
+        socket.setSoTimeout(1_000);
+        byte[] sink = new byte[8 * 1024];
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        InputStream in = socket.getInputStream();
+        while (System.nanoTime() < deadline && in.read(sink) >= 0) {
+            // dropped
         }
     }
 
