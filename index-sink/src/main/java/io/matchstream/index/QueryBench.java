@@ -143,6 +143,12 @@ public final class QueryBench {
                 long[] plans = planned.planCounts();
                 System.out.printf("planner: %d exact, %d index, %d index-then-exact fallbacks%n", plans[0], plans[1], plans[2]);
             }
+            slowestAskers(askers, inProcess, shard, asOf);
+        } finally {
+            // The store of 1M profiles takes 2 GiB: not left behind in the temp folder.
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
@@ -198,6 +204,27 @@ public final class QueryBench {
         public void close() throws java.io.IOException {
             socket.close();
         }
+    }
+
+    /**
+     * Each asker is 1 / askers.length of the queries, so p99 is set by the two or three slowest askers rather
+     * than by noise: their in-process median and what their filters admit.
+     */
+    private static void slowestAskers(String[] askers, long[] inProcess, Shard shard, long asOf) {
+        Map<String, List<Long>> byAsker = new java.util.HashMap<>();
+        for (int q = 0; q < inProcess.length; q++) {
+            byAsker.computeIfAbsent(askers[q % askers.length], a -> new java.util.ArrayList<>()).add(inProcess[q]);
+        }
+        List<Map.Entry<String, Long>> medians = new java.util.ArrayList<>();
+        byAsker.forEach((asker, nanos) -> medians.add(Map.entry(asker, nanos.stream().sorted().toList().get(nanos.size() / 2))));
+        medians.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+        StringBuilder line = new StringBuilder("slowest askers (in-process median ms; admitted by gender and age / exactly):");
+        for (Map.Entry<String, Long> e : medians.subList(0, Math.min(5, medians.size()))) {
+            RecommendationQuery q = shard.queryFor(e.getKey(), 50, asOf).orElseThrow();
+            line.append(String.format(" %s %.2f (%d / %d)", e.getKey(), e.getValue() / 1e6, shard.estimateAdmitted(q),
+                    shard.admittedCount(q)));
+        }
+        System.out.println(line);
     }
 
     private static float[] randomUnit(Random random, int dim) {
