@@ -37,8 +37,9 @@ public final class Recommender {
             relevance[i] = relevance(pool.get(i));
         }
         double lambda = weights.mmrLambda();
-        List<Recommendation> out = new ArrayList<>(Math.min(limit, n));
-        while (out.size() < Math.min(limit, n)) {
+        int picks = Math.min(limit, n);
+        List<Recommendation> out = new ArrayList<>(picks);
+        while (out.size() < picks) {
             int best = -1;
             double bestScore = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < n; i++) {
@@ -54,6 +55,9 @@ public final class Recommender {
             picked[best] = true;
             Candidate c = pool.get(best);
             out.add(new Recommendation(c.userId(), bestScore, relevance[best], c.similarity(), c.reciprocal(), c.recency(), penalty[best]));
+            if (out.size() == picks) {
+                break; // no pick left for the penalties to steer (they cost one dot product per candidate)
+            }
             for (int i = 0; i < n; i++) {
                 if (!picked[i]) {
                     penalty[i] = Math.max(penalty[i], Vectors.dot(pool.get(i).embedding(), c.embedding()));

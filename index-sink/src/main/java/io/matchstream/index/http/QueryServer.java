@@ -1,10 +1,11 @@
 package io.matchstream.index.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.matchstream.index.Candidate;
 import io.matchstream.index.IndexServiceConfig;
 import io.matchstream.index.Metrics;
@@ -14,7 +15,6 @@ import io.matchstream.index.RecommendationService;
 import io.matchstream.index.Shard;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -23,30 +23,27 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP face of one instance (JDK HttpServer, JSON): the public recommendations endpoint behind JWT and a
+ * The HTTP face of one instance (HTTP/1.1, JSON): the public recommendations endpoint behind JWT and a
  * per-user rate limit, the OpenAPI document, {@code /metrics}, {@code /health}, {@code /ready}, and the two
- * internal endpoints the instances fan out to, which accept only peer tokens.
+ * internal endpoints the instances fan out to, which accept only peer tokens. Each request is answered on
+ * its connection's thread ({@link ConnectionServer}); at most {@code http-threads} recommendations are
+ * computed at once. The internal endpoints do not wait for that slot: a recommendation holding one waits
+ * for its peers' searches, and two instances waiting for each other's slots would stall.
  */
 public final class QueryServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Doubles written by Jackson's shortest-representation writer, several times faster than Double.toString. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
     private static final Pattern RECOMMENDATIONS = Pattern.compile("/v1/users/([^/]+)/recommendations");
     private static final Pattern PEER_QUERY = Pattern.compile("/internal/v1/users/([^/]+)/query");
     private static final int DEFAULT_LIMIT = 10;
-
-    static {
-        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed ACK:
-        // about 40 ms added to every answer. Read once, when the JDK's server classes load.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
 
     /** What /health and /ready report about the sink. */
     public interface SinkStatus {
@@ -83,8 +80,8 @@ public final class QueryServer implements AutoCloseable {
     private final RateLimiter rateLimiter;
     private final Metrics metrics;
     private final SinkStatus sink;
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final ConnectionServer server;
+    private final Semaphore computing;
     private final byte[] openApi;
 
     public QueryServer(IndexServiceConfig config, Shard shard, RecommendationService recommendations, Metrics metrics,
@@ -100,17 +97,11 @@ public final class QueryServer implements AutoCloseable {
         this.rateLimiter = new RateLimiter(config.rateLimitPerMinute(), clock::millis);
         try (InputStream in = QueryServer.class.getResourceAsStream("openapi.json")) {
             this.openApi = in.readAllBytes();
-            this.server = HttpServer.create(new InetSocketAddress(config.httpPort()), 128);
+            this.server = new ConnectionServer(new InetSocketAddress(config.httpPort()), 128, "query-http", this::handle);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the query service on port " + config.httpPort(), e);
         }
-        this.executor = Executors.newFixedThreadPool(config.httpThreads(), r -> {
-            Thread t = new Thread(r, "query-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        this.computing = new Semaphore(config.httpThreads());
     }
 
     public QueryServer start() {
@@ -119,11 +110,11 @@ public final class QueryServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
-    private void handle(HttpExchange exchange) {
-        String path = exchange.getRequestURI().getRawPath();
+    private void handle(ConnectionServer.Exchange exchange) {
+        String path = exchange.rawPath();
         String route = "other";
         long started = System.nanoTime();
         int status;
@@ -132,7 +123,7 @@ public final class QueryServer implements AutoCloseable {
             if ((m = RECOMMENDATIONS.matcher(path)).matches()) {
                 route = "recommendations";
                 requireMethod(exchange, "GET");
-                status = recommendations(exchange, decode(m.group(1)));
+                status = recommendationsInTurn(exchange, decode(m.group(1)));
             } else if ((m = PEER_QUERY.matcher(path)).matches()) {
                 route = "internal_query";
                 requireMethod(exchange, "GET");
@@ -168,8 +159,6 @@ public final class QueryServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("request {} failed", path, e);
             status = error(exchange, new ApiError(500, "internal_error", "the request failed inside the service"));
-        } finally {
-            exchange.close();
         }
         if (route.equals("recommendations")) {
             metrics.observeQuerySeconds((System.nanoTime() - started) / 1e9);
@@ -178,14 +167,23 @@ public final class QueryServer implements AutoCloseable {
                 "route=\"" + route + "\",status=\"" + status + "\"");
     }
 
-    private int recommendations(HttpExchange exchange, String userId) throws ApiError {
-        Authenticator.Caller caller = users.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+    private int recommendationsInTurn(ConnectionServer.Exchange exchange, String userId) {
+        computing.acquireUninterruptibly();
+        try {
+            return recommendations(exchange, userId);
+        } finally {
+            computing.release();
+        }
+    }
+
+    private int recommendations(ConnectionServer.Exchange exchange, String userId) throws ApiError {
+        Authenticator.Caller caller = users.authenticate(exchange.header("Authorization"));
         if (!caller.admin() && !caller.subject().equals(userId)) {
             throw new ApiError(403, "forbidden", "a token for " + caller.subject() + " reads only its own recommendations");
         }
         long wait = rateLimiter.acquire(caller.subject());
         if (wait > 0) {
-            exchange.getResponseHeaders().set("Retry-After", Long.toString((wait + 999) / 1000));
+            exchange.responseHeader("Retry-After", Long.toString((wait + 999) / 1000));
             throw new ApiError(429, "rate_limited", "more than " + config.rateLimitPerMinute() + " requests in a minute; retry after "
                     + ((wait + 999) / 1000) + " s");
         }
@@ -196,28 +194,42 @@ public final class QueryServer implements AutoCloseable {
         }
         long asOf = longParam(params, "asOf", System.currentTimeMillis());
         RecommendationService.Answer answer = recommendations.recommend(userId, limit, asOf);
-        ObjectNode body = JSON.createObjectNode();
-        body.put("userId", answer.userId());
-        body.put("modelVersion", answer.modelVersion());
-        body.put("limit", limit);
-        body.put("asOf", asOf);
-        body.put("partial", answer.partial());
-        ArrayNode list = body.putArray("recommendations");
-        for (Recommendation r : answer.recommendations()) {
-            ObjectNode item = list.addObject();
-            item.put("userId", r.userId());
-            item.put("score", r.score());
-            ObjectNode parts = item.putObject("breakdown");
-            parts.put("relevance", r.relevance());
-            parts.put("similarity", r.similarity());
-            parts.put("reciprocal", r.reciprocal());
-            parts.put("recency", r.recency());
-            parts.put("diversityPenalty", r.diversityPenalty());
-        }
-        return sendJson(exchange, 200, body);
+        return send(exchange, 200, "application/json", answerJson(answer, limit, asOf));
     }
 
-    private int peerQuery(HttpExchange exchange, String userId) {
+    /** The answer's JSON, streamed (no tree of nodes per request). */
+    private static byte[] answerJson(RecommendationService.Answer answer, int limit, long asOf) {
+        ByteArrayBuilder bytes = new ByteArrayBuilder(1024);
+        try (JsonGenerator out = JSON.createGenerator(bytes)) {
+            out.writeStartObject();
+            out.writeStringField("userId", answer.userId());
+            out.writeStringField("modelVersion", answer.modelVersion());
+            out.writeNumberField("limit", limit);
+            out.writeNumberField("asOf", asOf);
+            out.writeBooleanField("partial", answer.partial());
+            out.writeArrayFieldStart("recommendations");
+            for (Recommendation r : answer.recommendations()) {
+                out.writeStartObject();
+                out.writeStringField("userId", r.userId());
+                out.writeNumberField("score", r.score());
+                out.writeObjectFieldStart("breakdown");
+                out.writeNumberField("relevance", r.relevance());
+                out.writeNumberField("similarity", r.similarity());
+                out.writeNumberField("reciprocal", r.reciprocal());
+                out.writeNumberField("recency", r.recency());
+                out.writeNumberField("diversityPenalty", r.diversityPenalty());
+                out.writeEndObject();
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+            out.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private int peerQuery(ConnectionServer.Exchange exchange, String userId) {
         requirePeer(exchange);
         Map<String, String> params = query(exchange);
         int k = intParam(params, "k", DEFAULT_LIMIT);
@@ -227,11 +239,11 @@ public final class QueryServer implements AutoCloseable {
                 .orElseThrow(() -> new ApiError(404, "unknown_user", "user " + userId + " is not on this shard"));
     }
 
-    private int peerSearch(HttpExchange exchange) {
+    private int peerSearch(ConnectionServer.Exchange exchange) {
         requirePeer(exchange);
         RecommendationQuery q;
-        try (InputStream in = exchange.getRequestBody()) {
-            q = JSON.readValue(in, RecommendationQuery.class);
+        try {
+            q = JSON.readValue(exchange.body(), RecommendationQuery.class);
         } catch (IOException e) {
             throw new ApiError(400, "bad_query", "the body is not a RecommendationQuery: " + e.getMessage());
         }
@@ -239,23 +251,23 @@ public final class QueryServer implements AutoCloseable {
         return sendJson(exchange, 200, JSON.valueToTree(candidates));
     }
 
-    private void requirePeer(HttpExchange exchange) {
-        Authenticator.Caller caller = peers.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+    private void requirePeer(ConnectionServer.Exchange exchange) {
+        Authenticator.Caller caller = peers.authenticate(exchange.header("Authorization"));
         if (!caller.has("peer")) {
             throw new ApiError(403, "forbidden", "internal endpoints answer other instances only");
         }
     }
 
-    private static void requireMethod(HttpExchange exchange, String method) {
-        if (!exchange.getRequestMethod().equals(method)) {
-            exchange.getResponseHeaders().set("Allow", method);
+    private static void requireMethod(ConnectionServer.Exchange exchange, String method) {
+        if (!exchange.method().equals(method)) {
+            exchange.responseHeader("Allow", method);
             throw new ApiError(405, "method_not_allowed", "use " + method);
         }
     }
 
-    private static Map<String, String> query(HttpExchange exchange) {
+    private static Map<String, String> query(ConnectionServer.Exchange exchange) {
         Map<String, String> out = new HashMap<>();
-        String raw = exchange.getRequestURI().getRawQuery();
+        String raw = exchange.rawQuery();
         if (raw != null) {
             for (String pair : raw.split("&")) {
                 int eq = pair.indexOf('=');
@@ -287,14 +299,14 @@ public final class QueryServer implements AutoCloseable {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
-    private static int error(HttpExchange exchange, ApiError e) {
+    private static int error(ConnectionServer.Exchange exchange, ApiError e) {
         if (e.status() == 401) {
-            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer error=\"" + ("missing_token".equals(e.code()) ? "invalid_request" : "invalid_token") + "\"");
+            exchange.responseHeader("WWW-Authenticate", "Bearer error=\"" + ("missing_token".equals(e.code()) ? "invalid_request" : "invalid_token") + "\"");
         }
         return sendJson(exchange, e.status(), JSON.createObjectNode().put("error", e.code()).put("message", e.getMessage()));
     }
 
-    private static int sendJson(HttpExchange exchange, int status, Object body) {
+    private static int sendJson(ConnectionServer.Exchange exchange, int status, Object body) {
         try {
             return send(exchange, status, "application/json", JSON.writeValueAsBytes(body));
         } catch (IOException e) {
@@ -302,22 +314,13 @@ public final class QueryServer implements AutoCloseable {
         }
     }
 
-    private static int send(HttpExchange exchange, int status, String contentType, byte[] body) {
-        try {
-            exchange.getResponseHeaders().set("Content-Type", contentType);
-            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        } catch (IOException e) {
-            LOG.debug("client went away: {}", e.toString());
-        }
+    private static int send(ConnectionServer.Exchange exchange, int status, String contentType, byte[] body) {
+        exchange.respond(status, contentType, body);
         return status;
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 }
