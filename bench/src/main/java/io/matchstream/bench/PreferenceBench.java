@@ -195,8 +195,9 @@ final class PreferenceBench {
                 out.printf("[%s] backlog: %,.0f swipes/s, %.0f us CPU a swipe (%.2f cores)%n", backend, rate,
                         1e6 * backlogCpu.total() / (rate * backlogCpu.seconds()), backlogCpu.total() / backlogCpu.seconds());
                 LatencyRun latency = latency(bootstrap, schemas, options, random);
-                out.printf("[%s] at %,d swipes/s: p50 %.0f ms, p99 %.0f ms (%,d updates), %.2f cores busy%n", backend, options.rate(),
-                        latency.percentiles[0], latency.percentiles[1], latency.samples, 0.0 + cpuOf(cpu, latency));
+                out.printf("[%s] at %,d swipes/s: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, p99.9 %.0f ms (%,d updates), %.2f cores busy%n", backend,
+                        options.rate(), latency.percentiles[0], latency.percentiles[3], latency.percentiles[1], latency.percentiles[4], latency.samples,
+                        0.0 + cpuOf(cpu, latency));
                 job.cancel().get();
                 return new Result(backend, rate, heap.peakBytes(), latency.percentiles, latency.samples, latency.sent,
                         backlogCpu, Math.round(rate * backlogCpu.seconds()), cpu.between(latency.from, latency.to, GROUPS));
@@ -259,7 +260,8 @@ final class PreferenceBench {
         synchronized (samples) {
             sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
         }
-        return new LatencyRun(new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1]},
+        return new LatencyRun(new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
+                percentile(sorted, 0.90), percentile(sorted, 0.999)},
                 sorted.length, sent, from, to);
     }
 
