@@ -40,7 +40,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             Map.entry("enrichment-wait-seconds", "600"),
             Map.entry("update-delivery", "at-least-once"),
             Map.entry("buffer-timeout-ms", "10"),
-            Map.entry("update-compression", "lz4"),
+            Map.entry("update-compression", "none"),
             Map.entry("rocksdb-compaction", "level"),
             Map.entry("rocksdb-memory-per-slot", "managed"));
 
