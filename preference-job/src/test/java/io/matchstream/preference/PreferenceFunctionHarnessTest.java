@@ -138,12 +138,7 @@ class PreferenceFunctionHarnessTest {
 
     @Test
     void updatesAreThrottledPerUserAndTheLastIsNeverLost() throws Exception {
-        PreferenceFunction.Settings throttled = new PreferenceFunction.Settings(
-                0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ofMillis(500), 1, Duration.ofMinutes(30), Duration.ofDays(90));
-        try (var h = harness(throttled)) {
-            h.open();
-            h.setProcessingTime(1_000);
-            h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
+        try (var h = annWithAPhotoAt1000(1)) {
             h.processElement(like("ann", "bob", 2, unit(), "v1"), 0);
             h.processElement(like("ann", "cat", 3, unit(), "v1"), 0);
             assertThat(h.extractOutputValues()).hasSize(1);
@@ -161,12 +156,7 @@ class PreferenceFunctionHarnessTest {
 
     @Test
     void aBurstOfUpdatesGoesOutAtOnceAndAFasterPaceKeptUpIsHeldToOnePerInterval() throws Exception {
-        PreferenceFunction.Settings burst = new PreferenceFunction.Settings(
-                0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ofMillis(500), 2, Duration.ofMinutes(30), Duration.ofDays(90));
-        try (var h = harness(burst)) {
-            h.open();
-            h.setProcessingTime(1_000);
-            h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
+        try (var h = annWithAPhotoAt1000(2)) {
             h.processElement(like("ann", "bob", 2, unit(), "v1"), 0);
             assertThat(h.extractOutputValues()).as("two at once").hasSize(2);
             h.processElement(like("ann", "cat", 3, unit(), "v1"), 0);
@@ -294,6 +284,16 @@ class PreferenceFunctionHarnessTest {
             assertThat(restored.version).isEqualTo(uninterrupted.version);
             assertThat(restored.blended).containsExactly(uninterrupted.blended, within(1e-6f));
         }
+    }
+
+    /** Updates paced to one per 500 ms with {@code burst} at once; ann's photo arrives at processing time 1,000. */
+    private KeyedOneInputStreamOperatorTestHarness<String, Signal, PreferenceVector> annWithAPhotoAt1000(int burst) throws Exception {
+        var h = harness(new PreferenceFunction.Settings(
+                0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ofMillis(500), burst, Duration.ofMinutes(30), Duration.ofDays(90)));
+        h.open();
+        h.setProcessingTime(1_000);
+        h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
+        return h;
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, Signal, PreferenceVector> harness(PreferenceFunction.Settings settings) throws Exception {
