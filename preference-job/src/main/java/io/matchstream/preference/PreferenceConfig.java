@@ -34,12 +34,13 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             Map.entry("half-life-hours", "336"),
             Map.entry("pass-weight", "0"),
             Map.entry("min-update-interval-ms", "500"),
+            Map.entry("update-burst", "2"),
             Map.entry("triplet-window-minutes", "30"),
             Map.entry("user-ttl-days", "90"),
             Map.entry("enrichment-wait-seconds", "600"),
             Map.entry("update-delivery", "at-least-once"),
             Map.entry("buffer-timeout-ms", "10"),
-            Map.entry("update-compression", "lz4"),
+            Map.entry("update-compression", "none"),
             Map.entry("rocksdb-compaction", "level"),
             Map.entry("rocksdb-memory-per-slot", "managed"));
 
@@ -69,6 +70,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
                         Duration.ofMinutes(Math.round(Double.parseDouble(v.get("half-life-hours")) * 60)),
                         Double.parseDouble(v.get("pass-weight")),
                         Duration.ofMillis(Long.parseLong(v.get("min-update-interval-ms"))),
+                        Integer.parseInt(v.get("update-burst")),
                         Duration.ofMinutes(Long.parseLong(v.get("triplet-window-minutes"))),
                         Duration.ofDays(Long.parseLong(v.get("user-ttl-days")))),
                 Duration.ofSeconds(Long.parseLong(v.get("enrichment-wait-seconds"))),
@@ -103,6 +105,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         flags.put("half-life-hours", Double.toString(preference.halfLife().toMinutes() / 60.0));
         flags.put("pass-weight", Double.toString(preference.passWeight()));
         flags.put("min-update-interval-ms", Long.toString(preference.minInterval().toMillis()));
+        flags.put("update-burst", Integer.toString(preference.updateBurst()));
         flags.put("triplet-window-minutes", Long.toString(preference.tripletWindow().toMinutes()));
         flags.put("user-ttl-days", Long.toString(preference.stateTtl().toDays()));
         flags.put("enrichment-wait-seconds", Long.toString(enrichmentWait.toSeconds()));

@@ -25,8 +25,9 @@ import org.apache.flink.util.OutputTag;
  * Keyed by user: their own embedding (E_base), the decayed statistics of what they liked and passed, the
  * set of users they swiped (RocksDB MapState, one byte per target), and from these the blended vector
  * E = normalise(a * E_base + b * P) that the index sink queries with. Emits a preference update on
- * every change, at most one per {@code minInterval} per user; a change inside the interval is sent when it
- * ends, so the last update is never lost. Also emits training triplets and, when the user is deleted,
+ * every change, paced per user to one per {@code minInterval} with bursts of up to {@code updateBurst} at
+ * once (a swipe soon after another goes out without waiting; only a faster rate kept up is held back); a
+ * change that has to wait is sent when its turn comes, so the last update is never lost. Also emits training triplets and, when the user is deleted,
  * the purge of every pair they started plus a tombstone for their preference (on the main output, after
  * their updates, so that one chained sink writes both in order).
  *
@@ -51,7 +52,13 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
 
     /** The math and timing knobs of the function (the job's config carries them). */
     public record Settings(double baseWeight, double preferenceWeight, Duration halfLife, double passWeight,
-            Duration minInterval, Duration tripletWindow, Duration stateTtl) implements Serializable {}
+            Duration minInterval, int updateBurst, Duration tripletWindow, Duration stateTtl) implements Serializable {
+        public Settings {
+            if (updateBurst < 1) {
+                throw new IllegalArgumentException("the update burst is at least 1, not " + updateBurst);
+            }
+        }
+    }
 
     private final Settings settings;
     private transient ValueState<PreferenceState> preference;
@@ -254,13 +261,21 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
     private void changed(PreferenceState state, Vectors vectors, Context ctx, Collector<PreferenceVector> out) throws Exception {
         state.changes++;
         long now = ctx.timerService().currentProcessingTime();
-        if (state.timerAt == 0 && now - state.lastEmitAt >= settings.minInterval().toMillis()) {
+        if (state.timerAt == 0 && now >= earliestEmit(state)) {
             emit(ctx.getCurrentKey(), state, vectors, now, out);
         } else if (state.timerAt == 0) {
-            state.timerAt = state.lastEmitAt + settings.minInterval().toMillis();
+            state.timerAt = earliestEmit(state);
             ctx.timerService().registerProcessingTimeTimer(state.timerAt);
         }
         save(state, vectors, now);
+    }
+
+    /**
+     * The pacing is a generic cell rate algorithm: {@code paceAt} is when the next update would be due at one
+     * per interval; one may go out up to {@code updateBurst - 1} intervals ahead of that.
+     */
+    private long earliestEmit(PreferenceState state) {
+        return state.paceAt - (settings.updateBurst() - 1) * settings.minInterval().toMillis();
     }
 
     @Override
@@ -292,7 +307,7 @@ public class PreferenceFunction extends KeyedProcessFunction<String, Signal, Pre
     }
 
     private void emit(String user, PreferenceState state, Vectors vectors, long now, Collector<PreferenceVector> out) throws Exception {
-        state.lastEmitAt = now;
+        state.paceAt = Math.max(state.paceAt, now) + settings.minInterval().toMillis();
         state.emittedVersion = state.changes;
         float[] liked = state.likedWeight > 0 ? vectors.liked() : null;
         float[] passed = settings.passWeight() > 0 && state.passedWeight > 0 ? vectors.passed() : null;

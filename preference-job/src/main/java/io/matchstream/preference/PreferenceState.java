@@ -24,7 +24,8 @@ public class PreferenceState {
     /** Counts the changes to this state: the update's version, monotonic per user. */
     public long changes;
     public long emittedVersion;
-    public long lastEmitAt;
+    /** Update pacing: when the next update is due at one per interval (see PreferenceFunction's earliestEmit). */
+    public long paceAt;
     /** Processing time of the pending throttle timer, 0 when none. */
     public long timerAt;
     /** Processing time the base embedding was last written, 0 while there is none. */

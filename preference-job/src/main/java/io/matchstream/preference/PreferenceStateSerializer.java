@@ -43,7 +43,7 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
         s.lastActivity = from.lastActivity;
         s.changes = from.changes;
         s.emittedVersion = from.emittedVersion;
-        s.lastEmitAt = from.lastEmitAt;
+        s.paceAt = from.paceAt;
         s.timerAt = from.timerAt;
         s.baseWrittenAt = from.baseWrittenAt;
         s.sumsWrittenAt = from.sumsWrittenAt;
@@ -76,7 +76,7 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
         out.writeLong(s.lastActivity);
         out.writeLong(s.changes);
         out.writeLong(s.emittedVersion);
-        out.writeLong(s.lastEmitAt);
+        out.writeLong(s.paceAt);
         out.writeLong(s.timerAt);
         out.writeLong(s.baseWrittenAt);
         out.writeLong(s.sumsWrittenAt);
@@ -106,7 +106,7 @@ public final class PreferenceStateSerializer extends TypeSerializerSingleton<Pre
         s.lastActivity = in.readLong();
         s.changes = in.readLong();
         s.emittedVersion = in.readLong();
-        s.lastEmitAt = in.readLong();
+        s.paceAt = in.readLong();
         s.timerAt = in.readLong();
         s.baseWrittenAt = in.readLong();
         s.sumsWrittenAt = in.readLong();

@@ -21,13 +21,13 @@ class PreferenceFunctionHarnessTest {
     private static final int DIM = 16;
     private static final long HOUR = 3_600_000L;
     private static final PreferenceFunction.Settings SETTINGS = new PreferenceFunction.Settings(
-            0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ZERO, Duration.ofMinutes(30), Duration.ofDays(90));
+            0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ZERO, 1, Duration.ofMinutes(30), Duration.ofDays(90));
     private final Random random = new Random(11);
 
     @Test
     void blendedVectorEqualsAPlainRecomputationWithDecayAndPasses() throws Exception {
         PreferenceFunction.Settings settings = new PreferenceFunction.Settings(
-                0.7, 0.3, Duration.ofHours(6), 0.5, Duration.ZERO, Duration.ofMinutes(30), Duration.ofDays(90));
+                0.7, 0.3, Duration.ofHours(6), 0.5, Duration.ZERO, 1, Duration.ofMinutes(30), Duration.ofDays(90));
         float[] base = unit();
         List<Signal> swipes = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
@@ -138,12 +138,7 @@ class PreferenceFunctionHarnessTest {
 
     @Test
     void updatesAreThrottledPerUserAndTheLastIsNeverLost() throws Exception {
-        PreferenceFunction.Settings throttled = new PreferenceFunction.Settings(
-                0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ofMillis(500), Duration.ofMinutes(30), Duration.ofDays(90));
-        try (var h = harness(throttled)) {
-            h.open();
-            h.setProcessingTime(1_000);
-            h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
+        try (var h = annWithAPhotoAt1000(1)) {
             h.processElement(like("ann", "bob", 2, unit(), "v1"), 0);
             h.processElement(like("ann", "cat", 3, unit(), "v1"), 0);
             assertThat(h.extractOutputValues()).hasSize(1);
@@ -156,6 +151,32 @@ class PreferenceFunctionHarnessTest {
             assertThat(last(updates).version).isEqualTo(3);
             h.setProcessingTime(5_000);
             assertThat(h.extractOutputValues()).as("nothing changed since").hasSize(2);
+        }
+    }
+
+    @Test
+    void aBurstOfUpdatesGoesOutAtOnceAndAFasterPaceKeptUpIsHeldToOnePerInterval() throws Exception {
+        try (var h = annWithAPhotoAt1000(2)) {
+            h.processElement(like("ann", "bob", 2, unit(), "v1"), 0);
+            assertThat(h.extractOutputValues()).as("two at once").hasSize(2);
+            h.processElement(like("ann", "cat", 3, unit(), "v1"), 0);
+            h.setProcessingTime(1_499);
+            assertThat(h.extractOutputValues()).as("the third waits an interval").hasSize(2);
+            h.setProcessingTime(1_500);
+            assertThat(last(h.extractOutputValues()).likes).isEqualTo(2);
+            h.setProcessingTime(1_600);
+            h.processElement(like("ann", "dan", 4, unit(), "v1"), 0);
+            h.setProcessingTime(1_999);
+            assertThat(h.extractOutputValues()).as("one per interval while the pace is kept up").hasSize(3);
+            h.setProcessingTime(2_000);
+            assertThat(h.extractOutputValues()).hasSize(4);
+            h.setProcessingTime(10_000);
+            h.processElement(like("ann", "eve", 5, unit(), "v1"), 0);
+            h.processElement(like("ann", "fay", 6, unit(), "v1"), 0);
+            List<PreferenceVector> updates = h.extractOutputValues();
+            assertThat(updates).as("after a pause, a burst again").hasSize(6);
+            assertThat(last(updates).likes).isEqualTo(5);
+            assertThat(last(updates).version).isEqualTo(6);
         }
     }
 
@@ -199,7 +220,7 @@ class PreferenceFunctionHarnessTest {
     void activityKeepsAllOfAUsersStateAndInactivityForTheTtlForgetsIt() throws Exception {
         long day = 24 * HOUR;
         PreferenceFunction.Settings settings = new PreferenceFunction.Settings(
-                0.6, 0.4, Duration.ZERO, 0.0, Duration.ZERO, Duration.ofMinutes(30), Duration.ofDays(8));
+                0.6, 0.4, Duration.ZERO, 0.0, Duration.ZERO, 1, Duration.ofMinutes(30), Duration.ofDays(8));
         float[] base = unit();
         float[] liked = unit();
         try (var h = harness(settings)) {
@@ -263,6 +284,16 @@ class PreferenceFunctionHarnessTest {
             assertThat(restored.version).isEqualTo(uninterrupted.version);
             assertThat(restored.blended).containsExactly(uninterrupted.blended, within(1e-6f));
         }
+    }
+
+    /** Updates paced to one per 500 ms with {@code burst} at once; ann's photo arrives at processing time 1,000. */
+    private KeyedOneInputStreamOperatorTestHarness<String, Signal, PreferenceVector> annWithAPhotoAt1000(int burst) throws Exception {
+        var h = harness(new PreferenceFunction.Settings(
+                0.6, 0.4, Duration.ofHours(24), 0.0, Duration.ofMillis(500), burst, Duration.ofMinutes(30), Duration.ofDays(90)));
+        h.open();
+        h.setProcessingTime(1_000);
+        h.processElement(Signal.embedding("ann", unit(), "v1", 1), 0);
+        return h;
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, Signal, PreferenceVector> harness(PreferenceFunction.Settings settings) throws Exception {

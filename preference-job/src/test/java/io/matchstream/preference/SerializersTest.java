@@ -35,7 +35,7 @@ class SerializersTest {
         state.lastActivity = 6;
         state.changes = 7;
         state.emittedVersion = 6;
-        state.lastEmitAt = 8;
+        state.paceAt = 8;
         state.timerAt = 9;
         state.baseWrittenAt = 12;
         state.sumsWrittenAt = 13;
