@@ -40,7 +40,11 @@ public class EmbeddingJob {
         return new EmbeddingJob(config,
                 KafkaIo.rawSource(job.bootstrapServers(), job.groupId(),
                         List.of(Topics.PROFILE_UPLOADS.name(), Topics.PROFILE_DELETIONS.name())),
-                KafkaIo.exactlyOnceSink(job.bootstrapServers(), job.groupId(), Duration.ofMinutes(10), "lz4"),
+                // An embedding comes out every few tens of ms a task: held up to the checkpoint interval
+                // (at most 1 s: the producer's delivery timeout bounds it), when the sink flushes anyway,
+                // they reach the broker together, invisible to readers until the commit either way.
+                KafkaIo.exactlyOnceSink(job.bootstrapServers(), job.groupId(), Duration.ofMinutes(10), "lz4",
+                        Duration.ofMillis(Math.min(job.checkpointIntervalMs(), 1000))),
                 RegistryConnector.http(job.registryUrl()));
     }
 

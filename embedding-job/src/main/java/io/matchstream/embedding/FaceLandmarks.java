@@ -30,6 +30,8 @@ public final class FaceLandmarks implements AutoCloseable {
     static final int INPUT_SIZE = 112;
 
     private final TorchScriptModel net;
+    /** Reused by every call (they are serialised). */
+    private final float[] input = new float[3 * INPUT_SIZE * INPUT_SIZE];
 
     private FaceLandmarks(TorchScriptModel net) {
         this.net = net;
@@ -64,8 +66,7 @@ public final class FaceLandmarks implements AutoCloseable {
         }
         BufferedImage crop = image.getSubimage(cropX, cropY, cropWidth, cropHeight);
 
-        float[] input = new float[3 * INPUT_SIZE * INPUT_SIZE];
-        FaceInput.writeSquareChw(crop, INPUT_SIZE, true, input, 0);
+        FaceInput.writeSquareChw(crop, INPUT_SIZE, true, input, 0); // writes every value
         float[] raw = net.run(input, 1, 3, INPUT_SIZE, INPUT_SIZE).values();
         if (raw.length != 2 * Landmarks.COUNT) {
             throw new EncodingException("face landmark model returned " + raw.length + " values; expected " + 2 * Landmarks.COUNT);
