@@ -30,6 +30,7 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -319,16 +320,28 @@ final class SchemaLog implements AutoCloseable {
         }
     }
 
-    /** The offset after the last committed record (the last stable offset), what read_committed can see. */
+    /**
+     * The offset after the last committed record (the last stable offset), what read_committed can see.
+     * Retriable metadata errors are retried until {@link #WAIT_TIMEOUT}: right after the log is created, the
+     * broker may not know the topic yet ("metadata for topic _schemas could not be found").
+     */
     private long endOffset() {
+        long deadline = System.nanoTime() + WAIT_TIMEOUT.toNanos();
         try {
-            return admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
-                            new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-                    .partitionResult(partition)
-                    .get(WAIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .offset();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof KafkaException kafka ? kafka : new KafkaException(e.getCause());
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
+                                    new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                            .partitionResult(partition)
+                            .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                            .offset();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                        throw e.getCause() instanceof KafkaException kafka ? kafka : new KafkaException(e.getCause());
+                    }
+                    pause(Math.min(attempt, 10));
+                }
+            }
         } catch (TimeoutException e) {
             throw RegistryError.timeout("timed out finding the end of the schema log " + config.topic());
         } catch (InterruptedException e) {
@@ -386,7 +399,7 @@ final class SchemaLog implements AutoCloseable {
             Thread.sleep(ThreadLocalRandom.current().nextLong(10, 50L * attempt + 11));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw RegistryError.storeError("interrupted while retrying a write to the schema log", e);
+            throw RegistryError.storeError("interrupted while retrying on the schema log", e);
         }
     }
 }
