@@ -12,6 +12,7 @@ import io.matchstream.events.SwipeAction;
 import io.matchstream.index.store.AttributeStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -63,16 +64,17 @@ class ShardTest {
 
     @Test
     void withManyCandidatesTheRadiusIsCheckedByTheIndexAndTheAnswerIsStillExact() {
-        // 25,000 men within about 110 km of alice, whose radius is 50 km: more candidates than the store checks
-        // one by one, so the index checks the radius for the ids it visits (exact scans here: too few vectors
-        // to train an IVF index). Both index types must return the brute-force answer within the radius.
+        // 25,000 men within about 110 km of alice, whose radius is 100 km: more candidates than the store checks
+        // one by one, and the grid cells the radius reaches hold most of them, so the index checks the radius for
+        // the ids it visits (exact scans here: too few vectors to train an IVF index). Both index types must return
+        // the brute-force answer within the radius.
         java.util.Random r = new java.util.Random(5);
         int n = 25_000;
         float[][] vectors = new float[n][];
         double[][] places = new double[n][];
         for (String type : List.of("exact", "faiss")) {
             try (Shard s = new Shard(AttributeStore.open(dir.resolve("db-" + type)), Map.of(), IndexFactory.forType(type), WEIGHTS)) {
-                s.applyAttributes("alice", straight("alice", Gender.F, 0), 0, T0.toEpochMilli());
+                s.applyAttributes("alice", profile("alice", Gender.F, List.of(Gender.M), 30, 0, 0, 18, 99, 100, T0), 0, T0.toEpochMilli());
                 s.applyEmbedding(embedding("alice", V1, unit(1, 0, 0, 0, 0, 0, 0, 0), T0));
                 for (int i = 0; i < n; i++) {
                     if (vectors[i] == null) {
@@ -85,7 +87,7 @@ class ShardTest {
                 }
                 RecommendationQuery q = s.queryFor("alice", 20, T0.toEpochMilli()).orElseThrow();
                 List<Integer> within = java.util.stream.IntStream.range(0, n)
-                        .filter(i -> AttributeStore.haversineKm(0, 0, places[i][0], places[i][1]) <= 50).boxed().toList();
+                        .filter(i -> AttributeStore.haversineKm(0, 0, places[i][0], places[i][1]) <= 100).boxed().toList();
                 List<String> expected = within.stream()
                         .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], q.queryVector())))
                         .limit(20).map(i -> "m" + i).toList();
@@ -93,6 +95,72 @@ class ShardTest {
                 assertThat(s.admittedCount(q)).as(type).isEqualTo(within.size());
             }
         }
+    }
+
+    @Test
+    void aSelectiveRadiusNarrowsTheCandidatesByGridCellAndTheAnswerIsStillExact() {
+        // 24,000 men around four places (the equator, next to the north pole, next to the south pole, across the
+        // antimeridian), spread over caps of 3 degrees: every man passes alice's other filters, so the radius is
+        // the selective one and only the grid cells it reaches are checked. Alice visits each place with radii
+        // from 0 to 400 km; some men move or are deleted first, so the cells follow upserts and deletions.
+        java.util.Random r = new java.util.Random(11);
+        double[][] centres = {{0, 0}, {89.9, 30}, {-89.97, -120}, {10, 179.98}};
+        int n = 24_000;
+        float[][] vectors = new float[n][];
+        double[][] places = new double[n][];
+        AttributeStore store = AttributeStore.open(dir.resolve("db-grid"));
+        try (Shard s = new Shard(store, Map.of(), IndexFactory.forType("exact"), WEIGHTS)) {
+            s.applyEmbedding(embedding("alice", V1, unit(1, 0, 0, 0, 0, 0, 0, 0), T0));
+            for (int i = 0; i < n; i++) {
+                vectors[i] = Events.random(r, 8);
+                places[i] = nearPlace(r, centres[i % centres.length], 3);
+                var p = profile("m" + i, Gender.M, List.of(Gender.F), 30, places[i][0], places[i][1], 18, 99, 50, T0);
+                s.applyAttributes(p.getUserId(), p, 0, T0.toEpochMilli());
+                s.applyEmbedding(embedding(p.getUserId(), V1, vectors[i], T0));
+            }
+            java.util.Set<Integer> deleted = new java.util.HashSet<>();
+            for (int i = 0; i < n; i += 97) {
+                places[i] = nearPlace(r, centres[r.nextInt(centres.length)], 0.5);
+                var p = profile("m" + i, Gender.M, List.of(Gender.F), 30, places[i][0], places[i][1], 18, 99, 50, T0.plusSeconds(1));
+                s.applyAttributes(p.getUserId(), p, 0, p.getUpdatedAt().toEpochMilli());
+            }
+            for (int i = 5; i < n; i += 101) {
+                s.applyDeletion("m" + i, T0.plusSeconds(2).toEpochMilli());
+                deleted.add(i);
+            }
+            long at = T0.plusSeconds(3).toEpochMilli();
+            for (double[] centre : centres) {
+                for (double km : new double[] {0, 5, 30, 120, 400}) {
+                    double[] place = nearPlace(r, centre, 0.2);
+                    var alice = profile("alice", Gender.F, List.of(Gender.M), 30, place[0], place[1], 18, 99, km, Instant.ofEpochMilli(++at));
+                    s.applyAttributes("alice", alice, 0, at);
+                    RecommendationQuery q = s.queryFor("alice", 20, at).orElseThrow();
+                    List<Integer> within = java.util.stream.IntStream.range(0, n).filter(i -> !deleted.contains(i))
+                            .filter(i -> AttributeStore.haversineKm(place[0], place[1], places[i][0], places[i][1]) <= km).boxed().toList();
+                    List<String> expected = within.stream()
+                            .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], q.queryVector())))
+                            .limit(20).map(i -> "m" + i).toList();
+                    String as = java.util.Arrays.toString(place) + " within " + km + " km";
+                    assertThat(s.search(q).stream().map(Candidate::userId).toList()).as(as).containsExactlyElementsOf(expected);
+                    var filter = store.admitted(q, p -> true, java.util.Set.of(store.existingDenseId("alice")));
+                    assertThat(filter.admittedCount()).as(as).isEqualTo(within.size());
+                    if (km <= 120) {
+                        assertThat(filter.near()).as(as + ": narrowed by the grid, an exact set").isNull();
+                    }
+                }
+            }
+        }
+    }
+
+    /** A random place within {@code degrees} of {@code centre} (lat, lon), uniform over the cap. */
+    static double[] nearPlace(java.util.Random r, double[] centre, double degrees) {
+        double lat = Math.toRadians(centre[0]);
+        double lon = Math.toRadians(centre[1]);
+        double d = Math.toRadians(degrees) * Math.sqrt(r.nextDouble());
+        double bearing = r.nextDouble() * 2 * Math.PI;
+        double lat2 = Math.asin(Math.sin(lat) * Math.cos(d) + Math.cos(lat) * Math.sin(d) * Math.cos(bearing));
+        double lon2 = lon + Math.atan2(Math.sin(bearing) * Math.sin(d) * Math.cos(lat), Math.cos(d) - Math.sin(lat) * Math.sin(lat2));
+        return new double[] {Math.toDegrees(lat2), Math.toDegrees(Math.IEEEremainder(lon2, 2 * Math.PI))};
     }
 
     @Test

@@ -99,6 +99,8 @@ public final class AttributeStore implements AutoCloseable {
      * heap so the vector index reads it in place): a radius check is one dot product, no trigonometry.
      */
     private ByteBuffer points = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
+    /** The profiles by grid cell, so a selective radius narrows the candidates before the plan is chosen. */
+    private final PlaceGrid places = new PlaceGrid();
     private long[][] genderBits = new long[GENDERS][0];
     /** Per gender, the profiles seeking it (the other side of the gender filter). */
     private long[][] seekingBits = new long[GENDERS][0];
@@ -456,8 +458,10 @@ public final class AttributeStore implements AutoCloseable {
             before += Long.bitCount(word);
         }
         // The radius: within d km <=> the points' dot product >= cos(d / R). Few candidates left: check each
-        // now, so the count is exact. Many: the index checks it lazily for the ids it visits (an IVF search
-        // visits a few percent of them), and the count for the planner is estimated from a sample.
+        // now, so the count is exact. Many, but the grid cells the radius reaches hold far fewer profiles: check
+        // just those (the radius is then the selective filter, and the planner gets an exact count). Otherwise
+        // the index checks it lazily for the ids it visits (an IVF search visits a few percent of them), and the
+        // count for the planner is estimated from a sample.
         double angle = q.maxDistanceKm() / EARTH_RADIUS_KM;
         if (angle >= Math.PI || before == 0) {
             return new IdFilter(bits, before);
@@ -466,6 +470,12 @@ public final class AttributeStore implements AutoCloseable {
         double lonRad = Math.toRadians(q.lon());
         VectorIndex.Near near = new VectorIndex.Near(points, Math.cos(latRad) * Math.cos(lonRad), Math.cos(latRad) * Math.sin(lonRad),
                 Math.sin(latRad), Math.cos(Math.max(0, angle)) - 1e-15);
+        if (before > EXACT_RADIUS_MAX) {
+            PlaceGrid.Reach reach = places.near(near.x(), near.y(), near.z(), Math.max(0, angle));
+            if (reach.profiles() <= before / 2) {
+                return withinCells(bits, reach, near);
+            }
+        }
         if (exactCount || before <= EXACT_RADIUS_MAX) {
             long count = 0;
             for (int w = 0; w < words; w++) {
@@ -494,6 +504,28 @@ public final class AttributeStore implements AutoCloseable {
             }
         }
         return new IdFilter(bits, sampled == 0 ? before : Math.round((double) before * inside / sampled), near);
+    }
+
+    /**
+     * The candidates of {@code bits} in the cells {@code reach} found, with an exact count: the radius is checked
+     * only in the cells it crosses, every profile of a cell wholly inside it is within it.
+     */
+    private static IdFilter withinCells(long[] bits, PlaceGrid.Reach reach, VectorIndex.Near near) {
+        long[] kept = new long[bits.length];
+        long count = 0;
+        for (int c = 0; c < reach.cells().size(); c++) {
+            PlaceGrid.Cell cell = reach.cells().get(c);
+            boolean inside = reach.inside()[c];
+            int[] ids = cell.ids;
+            for (int i = 0; i < cell.size; i++) {
+                int id = ids[i];
+                if ((bits[id >>> 6] & (1L << id)) != 0 && (inside || near.admits(id))) {
+                    kept[id >>> 6] |= 1L << id;
+                    count++;
+                }
+            }
+        }
+        return new IdFilter(kept, count);
     }
 
     /** Profiles whose own age range accepts {@code age}, for an age outside the per-age bitmaps. */
@@ -562,6 +594,7 @@ public final class AttributeStore implements AutoCloseable {
         points.putDouble(24 * id, Math.cos(latRad) * Math.cos(lonRad));
         points.putDouble(24 * id + 8, Math.cos(latRad) * Math.sin(lonRad));
         points.putDouble(24 * id + 16, Math.sin(latRad));
+        places.add(id, points.getDouble(24 * id), points.getDouble(24 * id + 8), points.getDouble(24 * id + 16));
         genderBits[g][id >>> 6] |= 1L << id;
         for (int upTo = clampAge(a.getAge()); upTo <= MAX_AGE; upTo++) {
             agesUpTo[upTo][id >>> 6] |= 1L << id;
@@ -575,6 +608,7 @@ public final class AttributeStore implements AutoCloseable {
         int id = (int) denseId;
         int g = gender[id];
         present[id] = false;
+        places.remove(id);
         genderBits[g][id >>> 6] &= ~(1L << id);
         for (int upTo = clampAge(age[id]); upTo <= MAX_AGE; upTo++) {
             agesUpTo[upTo][id >>> 6] &= ~(1L << id);
@@ -616,6 +650,7 @@ public final class AttributeStore implements AutoCloseable {
         ByteBuffer grown = ByteBuffer.allocateDirect(24 * cap).order(ByteOrder.nativeOrder());
         grown.put(points.duplicate().clear());
         points = grown;
+        places.ensureCapacity(cap);
         partition = Arrays.copyOf(partition, cap);
         lastActive = Arrays.copyOf(lastActive, cap);
         int old = embeddingVersion.length;

@@ -1,0 +1,146 @@
+package io.matchstream.index.store;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where the profiles are, coarsely: the sphere cut into cells of {@link #CELL_DEGREES} latitude by longitude, each
+ * holding the dense ids of its profiles (unordered; each id's slot is kept, so a move or delete is O(1)). A radius
+ * query visits only the cells that can hold a point within the radius, and learns which of them lie wholly inside
+ * it, so the radius narrows the candidates before the plan is chosen.
+ *
+ * <p>A profile's cell comes from its point on the unit sphere (not its raw lat/lon), so any point the radius
+ * check sees is in the cell the grid says. Cells are tested by their centre: every point of a cell lies within
+ * {@link #CELL_REACH} of its centre (half its height along the meridian plus at most half its width along the
+ * parallel), so by the triangle inequality no cell holding a point within the radius is missed, at the poles and
+ * across the antimeridian alike.
+ */
+final class PlaceGrid {
+    static final double CELL_DEGREES = 0.02;
+    private static final int LAT_CELLS = (int) Math.round(180 / CELL_DEGREES);
+    private static final int LON_CELLS = (int) Math.round(360 / CELL_DEGREES);
+    /**
+     * Angle (radians) within which a cell's centre lies of each of its points, with slack for rounding and for the
+     * radius check's own tolerance (a dot product 1e-15 under the cosine admits up to 5e-8 radians further).
+     */
+    private static final double CELL_REACH = Math.toRadians(CELL_DEGREES) + 1e-6;
+
+    /** The profiles of one cell: {@code ids[0, size)}. */
+    static final class Cell {
+        final double x;
+        final double y;
+        final double z;
+        int[] ids = new int[4];
+        int size;
+
+        Cell(double x, double y, double z) {
+            this.x = x;
+            this.y = y;
+            this.z = z;
+        }
+    }
+
+    /** The cells a radius query reaches; {@code inside[i]}: every point of {@code cells[i]} is within the radius. */
+    record Reach(List<Cell> cells, boolean[] inside, long profiles) {}
+
+    private final Map<Integer, Cell> cells = new HashMap<>();
+    private Cell[] cellOf = new Cell[0];
+    private int[] slot = new int[0];
+
+    void ensureCapacity(int capacity) {
+        if (capacity > cellOf.length) {
+            cellOf = Arrays.copyOf(cellOf, capacity);
+            slot = Arrays.copyOf(slot, capacity);
+        }
+    }
+
+    /** Files {@code id} under the cell of its point (x, y, z) on the unit sphere. */
+    void add(int id, double x, double y, double z) {
+        double lat = latitude(z);
+        double lon = Math.toDegrees(Math.atan2(y, x));
+        int band = Math.max(0, Math.min(LAT_CELLS - 1, (int) Math.floor((lat + 90) / CELL_DEGREES)));
+        int column = Math.floorMod((int) Math.floor((lon + 180) / CELL_DEGREES), LON_CELLS);
+        Cell cell = cells.computeIfAbsent(band * LON_CELLS + column, key -> centre(band, column));
+        if (cell.size == cell.ids.length) {
+            cell.ids = Arrays.copyOf(cell.ids, cell.size * 2);
+        }
+        cell.ids[cell.size] = id;
+        slot[id] = cell.size++;
+        cellOf[id] = cell;
+    }
+
+    void remove(int id) {
+        Cell cell = cellOf[id];
+        if (cell == null) {
+            return;
+        }
+        int last = cell.ids[--cell.size];
+        cell.ids[slot[id]] = last;
+        slot[last] = slot[id];
+        cellOf[id] = null;
+    }
+
+    /** The cells that can hold a point within {@code angle} radians of the point (x, y, z) on the unit sphere. */
+    Reach near(double x, double y, double z, double angle) {
+        double lat = latitude(z);
+        double lon = Math.toDegrees(Math.atan2(y, x));
+        double reach = angle + CELL_REACH;
+        double minDot = reach >= Math.PI ? -2 : Math.cos(reach) - 1e-12;
+        double insideDot = angle > CELL_REACH ? Math.cos(angle - CELL_REACH) + 1e-12 : 2;
+        List<Cell> found = new ArrayList<>();
+        List<Boolean> inside = new ArrayList<>();
+        long[] profiles = {0};
+        java.util.function.Consumer<Cell> test = cell -> {
+            double dot = cell.x * x + cell.y * y + cell.z * z;
+            if (cell.size > 0 && dot >= minDot) {
+                found.add(cell);
+                inside.add(dot >= insideDot);
+                profiles[0] += cell.size;
+            }
+        };
+        // The cells whose centre can be within reach: the latitudes lat +- reach, and the longitudes of a cap of
+        // that radius (all of them when it holds a pole); one extra cell each side absorbs rounding.
+        double reachDegrees = Math.toDegrees(reach);
+        int firstBand = Math.max(0, (int) Math.floor((lat - reachDegrees + 90) / CELL_DEGREES) - 1);
+        int lastBand = Math.min(LAT_CELLS - 1, (int) Math.floor((lat + reachDegrees + 90) / CELL_DEGREES) + 1);
+        double spread = Math.sin(reach) / Math.cos(Math.toRadians(lat));
+        boolean allColumns = lat + reachDegrees >= 90 || lat - reachDegrees <= -90 || reach >= Math.PI / 2 || !(spread < 1);
+        int firstColumn = 0;
+        int columns = LON_CELLS;
+        if (!allColumns) {
+            double halfWidth = Math.toDegrees(Math.asin(spread));
+            firstColumn = (int) Math.floor((lon - halfWidth + 180) / CELL_DEGREES) - 1;
+            columns = Math.min(LON_CELLS, (int) Math.floor((lon + halfWidth + 180) / CELL_DEGREES) + 1 - firstColumn + 1);
+        }
+        if ((long) (lastBand - firstBand + 1) * columns > cells.size()) {
+            cells.values().forEach(test);
+        } else {
+            for (int band = firstBand; band <= lastBand; band++) {
+                for (int c = 0; c < columns; c++) {
+                    Cell cell = cells.get(band * LON_CELLS + Math.floorMod(firstColumn + c, LON_CELLS));
+                    if (cell != null) {
+                        test.accept(cell);
+                    }
+                }
+            }
+        }
+        boolean[] insideFlags = new boolean[inside.size()];
+        for (int i = 0; i < insideFlags.length; i++) {
+            insideFlags[i] = inside.get(i);
+        }
+        return new Reach(found, insideFlags, profiles[0]);
+    }
+
+    private static double latitude(double z) {
+        return Math.toDegrees(Math.asin(Math.max(-1, Math.min(1, z))));
+    }
+
+    private static Cell centre(int band, int column) {
+        double latRad = Math.toRadians(-90 + (band + 0.5) * CELL_DEGREES);
+        double lonRad = Math.toRadians(-180 + (column + 0.5) * CELL_DEGREES);
+        return new Cell(Math.cos(latRad) * Math.cos(lonRad), Math.cos(latRad) * Math.sin(lonRad), Math.sin(latRad));
+    }
+}
