@@ -37,7 +37,7 @@ import org.rocksdb.WriteOptions;
  * The shard's durable state in RocksDB: user id <-> dense id, the latest attributes (Avro single-object
  * encoding), embedding and preference vectors ({@link StoredVectors}) of each user, activity times, swipes, blocks, matches and deletions. Filters run on a
  * columnar mirror of the attributes on the heap (rebuilt from RocksDB on open) with one bitmap per gender
- * and a gender x age histogram for selectivity estimates.
+ * and a gender x age histogram for selectivity estimates, and a grid of places ({@link PlaceGrid}) for the radius.
  *
  * <p>Not thread-safe: the shard's read-write lock guards it. The write-ahead log is off on purpose: after a
  * crash the live database is thrown away and the last snapshot (a RocksDB checkpoint) is replayed from its
@@ -396,9 +396,10 @@ public final class AttributeStore implements AutoCloseable {
     /**
      * The set of candidates for {@code q}: profiles in an owned partition with a vector of the query's
      * model version that pass both sides' gender and age filters and the user's radius, minus
-     * {@code excluded} dense ids. With many candidates the radius is left to the index to check for the ids
-     * it visits ({@link VectorIndex.Near}) and the count, which a planner choosing between an exact scan and
-     * an index search needs, is estimated from a sample; otherwise the set and its count are exact.
+     * {@code excluded} dense ids. With many candidates whose radius is not selective (the grid cells it reaches
+     * hold at least half of them) the radius is left to the index to check for the ids it visits
+     * ({@link VectorIndex.Near}) and the count, which a planner choosing between an exact scan and an index
+     * search needs, is estimated from a sample; otherwise the set and its count are exact.
      */
     public IdFilter admitted(RecommendationQuery q, IntPredicate ownedPartition, Set<Long> excluded) {
         return admitted(q, ownedPartition, excluded, false);
