@@ -64,23 +64,24 @@ final class DemoCommand {
 
             out.println();
             out.println("== ./matchstream tail " + Topics.PROFILE_ATTRIBUTES.name() + " (validated profile state)");
-            TailCommand.tail(bootstrap, registry, Topics.PROFILE_ATTRIBUTES.name(), false, 100, 8, since, null, out);
+            TailCommand.tail(bootstrap, registry, Topics.PROFILE_ATTRIBUTES.name(), false, 100, 8, since, null, true, out);
             out.println("== ./matchstream tail " + Topics.SWIPES.name());
-            TailCommand.tail(bootstrap, registry, Topics.SWIPES.name(), false, 100, 3, since, null, out);
+            TailCommand.tail(bootstrap, registry, Topics.SWIPES.name(), false, 100, 3, since, null, true, out);
             if (stack.runningJobs().contains("embedding")) {
-                out.println("== ./matchstream tail " + Topics.PROFILE_EMBEDDINGS.name() + " (face embeddings)");
-                TailCommand.tail(bootstrap, registry, Topics.PROFILE_EMBEDDINGS.name(), false, 100, 8, since, null, out);
+                out.println("== ./matchstream tail " + Topics.PROFILE_EMBEDDINGS.name() + " --brief (face embeddings)");
+                TailCommand.tail(bootstrap, registry, Topics.PROFILE_EMBEDDINGS.name(), false, 100, 8, since, null, true, out);
             }
             if (stack.runningJobs().stream().anyMatch(j -> j.startsWith("preference"))) {
                 out.println("== ./matchstream tail " + Topics.MATCHES.name() + " (the mutual like)");
-                TailCommand.tail(bootstrap, registry, Topics.MATCHES.name(), false, 1, 20, since, null, out);
+                TailCommand.tail(bootstrap, registry, Topics.MATCHES.name(), false, 1, 20, since, null, true, out);
                 if (stack.runningJobs().contains("embedding")) {
-                    out.println("== ./matchstream tail " + Topics.PREFERENCE_UPDATES.name() + " (bob liked alice's face)");
-                    TailCommand.tail(bootstrap, registry, Topics.PREFERENCE_UPDATES.name(), false, 1, 20, since, alice, out);
+                    // bob has no face of his own, so his blended vector is his preference: alice's face.
+                    out.println("== ./matchstream tail " + Topics.PREFERENCE_UPDATES.name() + " --brief (bob liked alice's face)");
+                    TailCommand.tail(bootstrap, registry, Topics.PREFERENCE_UPDATES.name(), false, 1, 20, since, bob, true, out);
                 }
             }
             out.println("== ./matchstream tail " + Topics.DEAD_LETTERS.name());
-            TailCommand.tail(bootstrap, registry, Topics.DEAD_LETTERS.name(), false, 100, 3, since, null, out);
+            TailCommand.tail(bootstrap, registry, Topics.DEAD_LETTERS.name(), false, 100, 3, since, null, true, out);
             out.println();
         } catch (Exception e) {
             stack.close();

@@ -21,7 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificData;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,8 +55,8 @@ final class LocalStack implements AutoCloseable {
     private final Ports ports;
     private final boolean runJobs;
     private final boolean standalone;
-    /** One canceller per running job: cancelling retains its newest checkpoint for the next start. */
-    private final List<Runnable> jobs = new ArrayList<>();
+    /** One per running job: cancelling retains its newest checkpoint for the next start. */
+    private final List<RunningJob> jobs = new ArrayList<>();
     private final List<String> jobNames = new ArrayList<>();
     private EmbeddedKafkaBroker broker;
     private SchemaRegistryServer registry;
@@ -143,48 +145,48 @@ final class LocalStack implements AutoCloseable {
             LOG.warn("embedding job not started: models missing in {} (run ./matchstream setup)", config.faceModel().getParent());
             return;
         }
-        String restore = restorePoint(EmbeddingConfig.JOB_NAME);
-        resuming(EmbeddingConfig.JOB_NAME, restore, () -> {
-            if (standalone) {
-                submitJar("embedding-job", EmbeddingJob.class, config.toFlags(), restore);
-            } else {
-                JobClient client = EmbeddingJob.onKafka(config).start(flink.clientConfiguration(), restore);
-                jobs.add(() -> client.cancel().join());
-            }
-        });
-        jobNames.add("embedding");
+        startJob("embedding", EmbeddingConfig.JOB_NAME, "embedding-job", EmbeddingJob.class, config.toFlags(),
+                (client, restore) -> EmbeddingJob.onKafka(config).start(client, restore));
     }
 
     /** Preference vectors, mutual matches and training triplets. */
     private void startPreferenceJob() throws Exception {
         PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", bootstrapServers(),
                 "registry-url", registryUrl(), "checkpoint-dir", checkpointDir().toUri().toString()), Map.of());
-        String restore = restorePoint(PreferenceConfig.JOB_NAME);
-        resuming(PreferenceConfig.JOB_NAME, restore, () -> {
-            if (standalone) {
-                submitJar("preference-job", PreferenceJob.class, config.toFlags(), restore);
-            } else {
-                JobClient client = PreferenceJob.onKafka(config).start(flink.clientConfiguration(), restore);
-                jobs.add(() -> client.cancel().join());
-            }
-        });
-        jobNames.add("preference");
+        startJob("preference", PreferenceConfig.JOB_NAME, "preference-job", PreferenceJob.class, config.toFlags(),
+                (client, restore) -> PreferenceJob.onKafka(config).start(client, restore));
     }
 
     private void startIngestJob() throws Exception {
         IngestConfig config = IngestConfig.defaults()
                 .withBootstrapServers(bootstrapServers(), registryUrl())
                 .with("checkpoint-dir", checkpointDir().toUri().toString());
-        String restorePath = restorePoint(IngestConfig.JOB_NAME);
-        resuming(IngestConfig.JOB_NAME, restorePath, () -> {
+        startJob("ingest", IngestConfig.JOB_NAME, "ingest-job", IngestJob.class, config.toFlags(),
+                (client, restore) -> IngestJob.onKafka(config).start(client, restore));
+    }
+
+    /** How a job starts on the MiniCluster in this JVM: its {@code onKafka(config).start}. */
+    interface InProcessStart {
+        JobClient start(Configuration flinkClient, String restore) throws Exception;
+    }
+
+    /**
+     * Starts a job from its newest retained checkpoint: on the standalone cluster its module's jar with these
+     * flags, otherwise in this JVM; cancelling it on close retains its newest checkpoint.
+     */
+    private void startJob(String label, String jobName, String module, Class<?> mainClass, Map<String, String> flags,
+                          InProcessStart inProcess) throws Exception {
+        String restore = restorePoint(jobName);
+        resuming(jobName, restore, () -> {
             if (standalone) {
-                submitJar("ingest-job", IngestJob.class, config.toFlags(), restorePath);
+                String jobId = submitJar(module, mainClass, flags, restore);
+                jobs.add(new RunningJob(jobName, () -> cluster.cancel(jobId)));
             } else {
-                JobClient client = IngestJob.onKafka(config).start(flink.clientConfiguration(), restorePath);
-                jobs.add(() -> client.cancel().join());
+                JobClient client = inProcess.start(flink.clientConfiguration(), restore);
+                jobs.add(new RunningJob(jobName, () -> client.cancel().join()));
             }
         });
-        jobNames.add("ingest");
+        jobNames.add(label);
     }
 
     /** The job's newest retained checkpoint, or null for a first start. */
@@ -220,15 +222,36 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Uploads a job module's cluster jar to the standalone cluster and runs it with these flags. */
-    private void submitJar(String module, Class<?> mainClass, Map<String, String> flags, String restore) {
+    /** Uploads a job module's cluster jar to the standalone cluster and runs it with these flags; its job id. */
+    private String submitJar(String module, Class<?> mainClass, Map<String, String> flags, String restore) {
         List<String> args = new ArrayList<>();
         flags.forEach((flag, value) -> {
             args.add("--" + flag);
             args.add(value);
         });
-        String jobId = cluster.submit(JobJars.find(module), mainClass.getName(), args, restore);
-        jobs.add(() -> cluster.cancel(jobId));
+        return cluster.submit(JobJars.find(module), mainClass.getName(), args, restore);
+    }
+
+    private record RunningJob(String name, Runnable cancel) {}
+
+    /**
+     * Waits, at most a few checkpoint intervals, for the job's next completed checkpoint: cancelled then, the
+     * job has no checkpoint in flight, which Flink would abort with a stack trace or two in the log
+     * ("Checkpoint Coordinator is suspending", "Trying to open gateway for unseen checkpoint").
+     */
+    private void awaitCheckpoint(String jobName) {
+        Path dir = checkpointDir().resolve(jobName);
+        Optional<Path> before = Checkpoints.latest(dir);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        try {
+            while (System.nanoTime() < deadline && Checkpoints.latest(dir).equals(before)) {
+                Thread.sleep(10);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // a checkpoint folder removed while listing: cancel now
+        }
     }
 
     Path checkpointDir() {
@@ -263,9 +286,10 @@ final class LocalStack implements AutoCloseable {
     @Override
     public void close() throws Exception {
         // Cancel first: the jobs' checkpoints are retained on cancellation and resume the next run.
-        for (Runnable cancel : jobs) {
+        for (RunningJob job : jobs) {
+            awaitCheckpoint(job.name());
             try {
-                cancel.run();
+                job.cancel().run();
             } catch (RuntimeException e) {
                 LOG.warn("could not cancel a job: {}", e.toString());
             }

@@ -22,43 +22,54 @@ import org.apache.avro.generic.GenericRecord;
 /**
  * Renders a decoded Avro record as one JSON object for humans and jq. Timestamps become ISO-8601;
  * byte fields become {@code {"size", "base64"}} when small and {@code {"size", "sha256"}} when large
- * (photos), so one line never carries megabytes.
+ * (photos), so one line never carries megabytes. Brief, a long float vector (an embedding's 512) becomes
+ * {@code {"size", "head", "norm"}}: its length, first four components and L2 norm.
  */
 final class RecordJson {
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int INLINE_BYTES = 1024;
+    private static final int BRIEF_HEAD = 4;
 
     private RecordJson() {}
 
     static ObjectNode record(GenericRecord record) {
+        return record(record, false);
+    }
+
+    static ObjectNode record(GenericRecord record, boolean brief) {
         ObjectNode node = NODES.objectNode();
         for (Schema.Field field : record.getSchema().getFields()) {
-            node.set(field.name(), value(field.schema(), record.get(field.pos())));
+            node.set(field.name(), value(field.schema(), record.get(field.pos()), brief));
         }
         return node;
     }
 
-    private static JsonNode value(Schema schema, Object value) {
+    private static JsonNode value(Schema schema, Object value, boolean brief) {
         if (value == null) {
             return NODES.nullNode();
         }
         switch (schema.getType()) {
             case UNION:
-                return value(schema.getTypes().get(GenericData.get().resolveUnion(schema, value)), value);
+                return value(schema.getTypes().get(GenericData.get().resolveUnion(schema, value)), value, brief);
             case RECORD:
-                return record((GenericRecord) value);
+                return record((GenericRecord) value, brief);
             case ARRAY: {
+                List<?> items = (List<?>) value;
+                Schema.Type element = schema.getElementType().getType();
+                if (brief && items.size() > 2 * BRIEF_HEAD && (element == Schema.Type.FLOAT || element == Schema.Type.DOUBLE)) {
+                    return vector(items, element == Schema.Type.FLOAT);
+                }
                 ArrayNode array = NODES.arrayNode();
-                for (Object item : (List<?>) value) {
-                    array.add(value(schema.getElementType(), item));
+                for (Object item : items) {
+                    array.add(value(schema.getElementType(), item, brief));
                 }
                 return array;
             }
             case MAP: {
                 ObjectNode map = NODES.objectNode();
                 for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
-                    map.set(e.getKey().toString(), value(schema.getValueType(), e.getValue()));
+                    map.set(e.getKey().toString(), value(schema.getValueType(), e.getValue(), brief));
                 }
                 return map;
             }
@@ -84,6 +95,24 @@ final class RecordJson {
             default:
                 return NODES.textNode(value.toString()); // strings and enum symbols
         }
+    }
+
+    private static JsonNode vector(List<?> items, boolean floats) {
+        ObjectNode node = NODES.objectNode().put("size", items.size());
+        ArrayNode head = node.putArray("head");
+        double squares = 0;
+        for (int i = 0; i < items.size(); i++) {
+            double x = ((Number) items.get(i)).doubleValue();
+            squares += x * x;
+            if (i < BRIEF_HEAD) {
+                if (floats) {
+                    head.add((Float) items.get(i)); // as the float prints, not its double's digits
+                } else {
+                    head.add(x);
+                }
+            }
+        }
+        return node.put("norm", Math.sqrt(squares));
     }
 
     private static JsonNode bytes(ByteBuffer buffer) {

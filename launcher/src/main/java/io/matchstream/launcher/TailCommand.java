@@ -22,15 +22,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * {@code ./matchstream tail TOPIC}: prints each record as one JSON line, decoded through the registry.
  * Reads committed data only, from the beginning unless --from-end; stops after --max records or
- * --idle-timeout seconds without a record (default: never).
+ * --idle-timeout seconds without a record (default: never). --brief shortens float vectors to their size,
+ * first components and norm.
  */
 final class TailCommand {
-    static final String USAGE = "tail TOPIC [--from-end] [--max N] [--idle-timeout SECONDS] [--bootstrap-servers H:P] [--registry-url URL]";
+    static final String USAGE = "tail TOPIC [--from-end] [--brief] [--max N] [--idle-timeout SECONDS] [--bootstrap-servers H:P] [--registry-url URL]";
 
     private TailCommand() {}
 
     static int run(String[] args, PrintStream out) {
-        Flags flags = new Flags(args, Set.of("from-end"));
+        Flags flags = new Flags(args, Set.of("from-end", "brief"));
         if (flags.positional().size() != 1) {
             throw new UsageException("tail needs exactly one topic; known topics: " + topicNames());
         }
@@ -43,21 +44,22 @@ final class TailCommand {
         int max = flags.getInt("max", Integer.MAX_VALUE);
         int idleSeconds = flags.getInt("idle-timeout", 0);
         boolean fromEnd = flags.has("from-end");
+        boolean brief = flags.has("brief");
         flags.rejectUnknown();
-        return tail(bootstrap, registryUrl, topic, fromEnd, max, idleSeconds, out);
+        return tail(bootstrap, registryUrl, topic, fromEnd, max, idleSeconds, Long.MIN_VALUE, null, brief, out);
     }
 
     static int tail(String bootstrap, String registryUrl, String topic, boolean fromEnd, int max, int idleSeconds,
             PrintStream out) {
-        return tail(bootstrap, registryUrl, topic, fromEnd, max, idleSeconds, Long.MIN_VALUE, null, out);
+        return tail(bootstrap, registryUrl, topic, fromEnd, max, idleSeconds, Long.MIN_VALUE, null, false, out);
     }
 
     /**
      * The same, printing only records with a timestamp at or after {@code fromTimestamp} (epoch ms) and, when
-     * {@code key} is given, with that key.
+     * {@code key} is given, with that key; {@code brief} shortens float vectors.
      */
     static int tail(String bootstrap, String registryUrl, String topic, boolean fromEnd, int max, int idleSeconds,
-            long fromTimestamp, String key, PrintStream out) {
+            long fromTimestamp, String key, boolean brief, PrintStream out) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "matchstream-tail-" + UUID.randomUUID());
@@ -84,7 +86,7 @@ final class TailCommand {
                             || (key != null && (record.key() == null || !key.equals(new String(record.key(), StandardCharsets.UTF_8))))) {
                         continue;
                     }
-                    out.println(line(record, values, topic.equals("_schemas")));
+                    out.println(line(record, values, topic.equals("_schemas"), brief));
                     out.flush();
                     if (++printed >= max) {
                         break;
@@ -95,7 +97,7 @@ final class TailCommand {
         return 0;
     }
 
-    static String line(ConsumerRecord<byte[], byte[]> record, GenericAvroDeserializer values, boolean plainJson) {
+    static String line(ConsumerRecord<byte[], byte[]> record, GenericAvroDeserializer values, boolean plainJson, boolean brief) {
         ObjectNode node = RecordJson.MAPPER.createObjectNode()
                 .put("topic", record.topic())
                 .put("partition", record.partition())
@@ -108,7 +110,7 @@ final class TailCommand {
         } else {
             try {
                 GenericRecord value = values.deserialize(record.topic(), record.value());
-                node.set("value", RecordJson.record(value));
+                node.set("value", RecordJson.record(value, brief));
             } catch (WireFormatException e) {
                 node.putNull("value").put("decodeError", e.reason().code() + ": " + e.getMessage());
             } catch (RegistryException e) {
