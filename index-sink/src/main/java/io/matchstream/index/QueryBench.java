@@ -143,7 +143,10 @@ public final class QueryBench {
                 long[] plans = planned.planCounts();
                 System.out.printf("planner: %d exact, %d index, %d index-then-exact fallbacks%n", plans[0], plans[1], plans[2]);
             }
-            slowestAskers(askers, inProcess, shard, asOf);
+            long[] radius = store.radiusPlanCounts();
+            System.out.printf("radius (filters built, warm-up included): %d checked for each candidate, %d narrowed by grid cell, "
+                    + "%d left to the index%n", radius[0], radius[1], radius[2]);
+            slowestAskers(askers, inProcess, shard, store, service, asOf);
         } finally {
             // The store of 1M profiles takes 2 GiB: not left behind in the temp folder.
             try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
@@ -210,7 +213,8 @@ public final class QueryBench {
      * Each asker is 1 / askers.length of the queries, so p99 is set by the two or three slowest askers rather
      * than by noise: their in-process median and what their filters admit.
      */
-    private static void slowestAskers(String[] askers, long[] inProcess, Shard shard, long asOf) {
+    private static void slowestAskers(String[] askers, long[] inProcess, Shard shard, AttributeStore store, RecommendationService service,
+            long asOf) {
         Map<String, List<Long>> byAsker = new java.util.HashMap<>();
         for (int q = 0; q < inProcess.length; q++) {
             byAsker.computeIfAbsent(askers[q % askers.length], a -> new java.util.ArrayList<>()).add(inProcess[q]);
@@ -218,11 +222,19 @@ public final class QueryBench {
         List<Map.Entry<String, Long>> medians = new java.util.ArrayList<>();
         byAsker.forEach((asker, nanos) -> medians.add(Map.entry(asker, nanos.stream().sorted().toList().get(nanos.size() / 2))));
         medians.sort(Map.Entry.<String, Long>comparingByValue().reversed());
-        StringBuilder line = new StringBuilder("slowest askers (in-process median ms; admitted by gender and age / exactly):");
+        StringBuilder line = new StringBuilder("slowest askers (in-process median ms; admitted by gender and age / exactly; radius applied by):");
+        String[] radiusPlans = {"each", "grid", "index"};
         for (Map.Entry<String, Long> e : medians.subList(0, Math.min(5, medians.size()))) {
+            long[] before = store.radiusPlanCounts();
+            service.recommend(e.getKey(), 10, asOf);
+            long[] after = store.radiusPlanCounts();
+            StringBuilder plans = new StringBuilder();
+            for (int p = 0; p < after.length; p++) {
+                plans.append(after[p] > before[p] ? (plans.isEmpty() ? "" : "+") + radiusPlans[p] : "");
+            }
             RecommendationQuery q = shard.queryFor(e.getKey(), 50, asOf).orElseThrow();
-            line.append(String.format(" %s %.2f (%d / %d)", e.getKey(), e.getValue() / 1e6, shard.estimateAdmitted(q),
-                    shard.admittedCount(q)));
+            line.append(String.format(" %s %.2f (%d / %d; %s)", e.getKey(), e.getValue() / 1e6, shard.estimateAdmitted(q),
+                    shard.admittedCount(q), plans));
         }
         System.out.println(line);
     }

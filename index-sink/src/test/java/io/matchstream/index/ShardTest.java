@@ -64,17 +64,19 @@ class ShardTest {
 
     @Test
     void withManyCandidatesTheRadiusIsCheckedByTheIndexAndTheAnswerIsStillExact() {
-        // 25,000 men within about 110 km of alice, whose radius is 100 km: more candidates than the store checks
-        // one by one, and the grid cells the radius reaches hold most of them, so the index checks the radius for
-        // the ids it visits (exact scans here: too few vectors to train an IVF index). Both index types must return
-        // the brute-force answer within the radius.
+        // 45,000 men within about 110 km of alice (a square of 2 x 2 degrees), whose radius is 120 km: more
+        // candidates than the store checks one by one, and the grid cells the radius reaches hold most of them (87%
+        // are within it; checking the cells would cost more than the index's checks of the few ids it visits), so
+        // the index checks the radius for the ids it visits (exact scans here: too few vectors to train an IVF
+        // index). Both index types must return the brute-force answer within the radius.
         java.util.Random r = new java.util.Random(5);
-        int n = 25_000;
+        int n = 45_000;
         float[][] vectors = new float[n][];
         double[][] places = new double[n][];
         for (String type : List.of("exact", "faiss")) {
-            try (Shard s = new Shard(AttributeStore.open(dir.resolve("db-" + type)), Map.of(), IndexFactory.forType(type), WEIGHTS)) {
-                s.applyAttributes("alice", profile("alice", Gender.F, List.of(Gender.M), 30, 0, 0, 18, 99, 100, T0), 0, T0.toEpochMilli());
+            AttributeStore store = AttributeStore.open(dir.resolve("db-" + type));
+            try (Shard s = new Shard(store, Map.of(), IndexFactory.forType(type), WEIGHTS)) {
+                s.applyAttributes("alice", profile("alice", Gender.F, List.of(Gender.M), 30, 0, 0, 18, 99, 120, T0), 0, T0.toEpochMilli());
                 s.applyEmbedding(embedding("alice", V1, unit(1, 0, 0, 0, 0, 0, 0, 0), T0));
                 for (int i = 0; i < n; i++) {
                     if (vectors[i] == null) {
@@ -86,12 +88,14 @@ class ShardTest {
                     s.applyEmbedding(embedding(p.getUserId(), V1, vectors[i], T0));
                 }
                 RecommendationQuery q = s.queryFor("alice", 20, T0.toEpochMilli()).orElseThrow();
+                long[] plansBefore = store.radiusPlanCounts();
                 List<Integer> within = java.util.stream.IntStream.range(0, n)
-                        .filter(i -> AttributeStore.haversineKm(0, 0, places[i][0], places[i][1]) <= 100).boxed().toList();
+                        .filter(i -> AttributeStore.haversineKm(0, 0, places[i][0], places[i][1]) <= 120).boxed().toList();
                 List<String> expected = within.stream()
                         .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], q.queryVector())))
                         .limit(20).map(i -> "m" + i).toList();
                 assertThat(s.search(q).stream().map(Candidate::userId).toList()).as(type).containsExactlyElementsOf(expected);
+                assertThat(store.radiusPlanCounts()[2] - plansBefore[2]).as(type + ": left to the index").isEqualTo(1);
                 assertThat(s.admittedCount(q)).as(type).isEqualTo(within.size());
             }
         }
@@ -149,6 +153,61 @@ class ShardTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void aSelectiveRadiusBehindABroadGenderAndAgeFilterIsNarrowedByGridCell() {
+        // As for the benchmark's slowest askers: 80,000 profiles of both genders and every age in a 1 x 1 degree
+        // region; alice's gender and age filters admit more than the store checks one by one, her radius keeps a
+        // fraction of those. The cells her radius reaches hold more profiles (all genders and ages) than half of
+        // the candidates her filters leave, which kept the grid off before; it must be taken, with the exact answer.
+        java.util.Random r = new java.util.Random(23);
+        int n = 80_000;
+        float[][] vectors = new float[n][];
+        double[][] places = new double[n][];
+        Gender[] genders = new Gender[n];
+        int[] ages = new int[n];
+        AttributeStore store = AttributeStore.open(dir.resolve("db-broad"));
+        try (Shard s = new Shard(store, Map.of(), IndexFactory.forType("exact"), WEIGHTS)) {
+            for (int i = 0; i < n; i++) {
+                vectors[i] = Events.random(r, 8);
+                places[i] = new double[] {48 + r.nextDouble(), 2 + r.nextDouble()};
+                genders[i] = r.nextBoolean() ? Gender.M : Gender.F;
+                ages[i] = 20 + r.nextInt(40);
+                var p = profile("u" + i, genders[i], List.of(genders[i] == Gender.M ? Gender.F : Gender.M), ages[i],
+                        places[i][0], places[i][1], 18, 99, 50, T0);
+                s.applyAttributes(p.getUserId(), p, 0, T0.toEpochMilli());
+                s.applyEmbedding(embedding(p.getUserId(), V1, vectors[i], T0));
+            }
+            double[] place = {48.5, 2.5};
+            int km = 25;
+            var alice = profile("alice", Gender.F, List.of(Gender.M), 30, place[0], place[1], 25, 50, km, T0);
+            s.applyAttributes("alice", alice, 0, T0.toEpochMilli());
+            s.applyEmbedding(embedding("alice", V1, unit(1, 0, 0, 0, 0, 0, 0, 0), T0));
+            List<Integer> admittedByGenderAndAge = java.util.stream.IntStream.range(0, n)
+                    .filter(i -> genders[i] == Gender.M && ages[i] >= 25 && ages[i] <= 50).boxed().toList();
+            long reachedByRadius = java.util.stream.IntStream.range(0, n)
+                    .filter(i -> AttributeStore.haversineKm(place[0], place[1], places[i][0], places[i][1]) <= km).count();
+            List<Integer> within = admittedByGenderAndAge.stream()
+                    .filter(i -> AttributeStore.haversineKm(place[0], place[1], places[i][0], places[i][1]) <= km).toList();
+            assertThat(admittedByGenderAndAge.size()).as("more candidates than are checked one by one").isGreaterThan(20_000);
+            assertThat(reachedByRadius).as("profiles of any gender and age within the radius").isGreaterThan(admittedByGenderAndAge.size() / 2);
+            assertThat(within.size()).as("the radius is the selective filter").isLessThan(admittedByGenderAndAge.size() / 3);
+
+            long[] plansBefore = store.radiusPlanCounts();
+            var filter = store.admitted(s.queryFor("alice", 20, T0.toEpochMilli()).orElseThrow(), p -> true,
+                    java.util.Set.of(store.existingDenseId("alice")));
+            long[] plansAfter = store.radiusPlanCounts();
+            assertThat(plansAfter[1] - plansBefore[1]).as("narrowed by grid cell").isEqualTo(1);
+            assertThat(filter.near()).as("an exact set").isNull();
+            assertThat(filter.admittedCount()).isEqualTo(within.size());
+
+            RecommendationQuery q = s.queryFor("alice", 20, T0.toEpochMilli()).orElseThrow();
+            List<String> expected = within.stream()
+                    .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], q.queryVector())))
+                    .limit(20).map(i -> "u" + i).toList();
+            assertThat(s.search(q).stream().map(Candidate::userId).toList()).containsExactlyElementsOf(expected);
         }
     }
 

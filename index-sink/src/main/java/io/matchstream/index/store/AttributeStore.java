@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntPredicate;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.rocksdb.BlockBasedTableConfig;
@@ -55,6 +56,16 @@ public final class AttributeStore implements AutoCloseable {
     private static final long EXACT_RADIUS_MAX = 20_000;
     /** Candidates checked to estimate the radius's share when there are more. */
     private static final long RADIUS_SAMPLE = 1_024;
+    /**
+     * Admitted ids within the radius that an IVF pass visits before it stops (the planner's default
+     * {@code minScanned}): a lazy radius check visits about this many over the radius's share of admitted ids.
+     */
+    private static final long INDEX_RADIUS_VISITS = 500;
+    /**
+     * Grid entries checked (an id read in sequence, a bit of the candidates' bitmap, which stays in cache) for the
+     * cost of one lazy radius check (a point read at a random id: a cache miss into 24 bytes x profiles).
+     */
+    private static final long GRID_CHECKS_PER_RADIUS_CHECK = 16;
     private static final int GENDERS = Gender.values().length;
 
     // Key prefixes of the one column family; parts of a key are separated by \0 (user ids never hold it).
@@ -117,6 +128,10 @@ public final class AttributeStore implements AutoCloseable {
     private long profiles;
     /** Per Kafka partition of the profiles topic (-1: unknown), its profiles: who this instance serves now. */
     private final Map<Integer, long[]> partitionBits = new HashMap<>();
+    // Filters run under the shard's read lock, several at once.
+    private final LongAdder eachPlans = new LongAdder();
+    private final LongAdder gridPlans = new LongAdder();
+    private final LongAdder indexPlans = new LongAdder();
 
     private AttributeStore(Path dir) {
         try {
@@ -397,7 +412,7 @@ public final class AttributeStore implements AutoCloseable {
      * The set of candidates for {@code q}: profiles in an owned partition with a vector of the query's
      * model version that pass both sides' gender and age filters and the user's radius, minus
      * {@code excluded} dense ids. With many candidates whose radius is not selective (the grid cells it reaches
-     * hold at least half of them) the radius is left to the index to check for the ids it visits
+     * hold too large a share of all profiles for checking them to beat the index's own checks) the radius is left to the index to check for the ids it visits
      * ({@link VectorIndex.Near}) and the count, which a planner choosing between an exact scan and an index
      * search needs, is estimated from a sample; otherwise the set and its count are exact.
      */
@@ -459,8 +474,8 @@ public final class AttributeStore implements AutoCloseable {
             before += Long.bitCount(word);
         }
         // The radius: within d km <=> the points' dot product >= cos(d / R). Few candidates left: check each
-        // now, so the count is exact. Many, but the grid cells the radius reaches hold far fewer profiles: check
-        // just those (the radius is then the selective filter, and the planner gets an exact count). Otherwise
+        // now, so the count is exact. Many, but the grid cells the radius reaches hold a small share of all
+        // profiles: check just those (the radius is then the selective filter, and the planner gets an exact count). Otherwise
         // the index checks it lazily for the ids it visits (an IVF search visits a few percent of them), and the
         // count for the planner is estimated from a sample.
         double angle = q.maxDistanceKm() / EARTH_RADIUS_KM;
@@ -472,12 +487,22 @@ public final class AttributeStore implements AutoCloseable {
         VectorIndex.Near near = new VectorIndex.Near(points, Math.cos(latRad) * Math.cos(lonRad), Math.cos(latRad) * Math.sin(lonRad),
                 Math.sin(latRad), Math.cos(Math.max(0, angle)) - 1e-15);
         if (before > EXACT_RADIUS_MAX) {
+            // Cost-based: the grid costs a cheap check per profile of the cells (all genders and ages); the lazy
+            // path costs a cache miss per admitted id it checks: the sample, then the ids the IVF pass visits, about
+            // INDEX_RADIUS_VISITS / (the radius's share), which the cells' share of all profiles estimates (or every
+            // candidate, for an exact count). Comparing the cells' profiles with the filtered candidates instead kept
+            // the grid off for the benchmark's slowest askers (a broad gender/age filter, a selective radius).
             PlaceGrid.Reach reach = places.near(near.x(), near.y(), near.z(), Math.max(0, angle));
-            if (reach.profiles() <= before / 2) {
+            double share = profiles == 0 ? 0 : (double) reach.profiles() / profiles;
+            long lazyChecks = exactCount || share * before <= INDEX_RADIUS_VISITS ? before
+                    : Math.min(before, RADIUS_SAMPLE + (long) (INDEX_RADIUS_VISITS / share));
+            if (reach.profiles() <= GRID_CHECKS_PER_RADIUS_CHECK * lazyChecks) {
+                gridPlans.increment();
                 return withinCells(bits, reach, near);
             }
         }
         if (exactCount || before <= EXACT_RADIUS_MAX) {
+            eachPlans.increment();
             long count = 0;
             for (int w = 0; w < words; w++) {
                 long word = bits[w];
@@ -504,7 +529,16 @@ public final class AttributeStore implements AutoCloseable {
                 inside += near.admits(((long) w << 6) + Long.numberOfTrailingZeros(word)) ? 1 : 0;
             }
         }
+        indexPlans.increment();
         return new IdFilter(bits, sampled == 0 ? before : Math.round((double) before * inside / sampled), near);
+    }
+
+    /**
+     * How the radius was applied so far, per filter built: checked for each candidate, narrowed by grid cell (both
+     * exact), left to the index for the ids it visits (the benchmark prints them; a test checks the grid is used).
+     */
+    public long[] radiusPlanCounts() {
+        return new long[] {eachPlans.sum(), gridPlans.sum(), indexPlans.sum()};
     }
 
     /**
