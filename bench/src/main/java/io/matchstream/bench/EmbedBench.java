@@ -58,7 +58,7 @@ final class EmbedBench {
 
     private EmbedBench() {}
 
-    record Options(int photos, int photoWidth, List<Integer> batchSizes) {}
+    record Options(int photos, int warmupPhotos, int photoWidth, List<Integer> batchSizes) {}
 
     static void run(Options options, PrintStream out) throws Exception {
         EmbeddingConfig config = EmbeddingConfig.defaults();
@@ -69,9 +69,10 @@ final class EmbedBench {
         }
         BufferedImage photo = BenchPhotos.scaled(ImageIO.read(sample.toFile()), options.photoWidth());
         byte[] jpeg = BenchPhotos.jpeg(photo);
-        out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos per run, %d cores;"
-                + " detector input %d, landmarks %s, encoder %s, libtorch threads %s%n", photo.getWidth(), photo.getHeight(),
-                jpeg.length, options.photos(), Runtime.getRuntime().availableProcessors(), config.faceDetectorInputSize(),
+        out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos per run after %d to warm up,"
+                + " %d cores; detector input %d, landmarks %s, encoder %s, libtorch threads %s%n", photo.getWidth(), photo.getHeight(),
+                jpeg.length, options.photos(), options.warmupPhotos(), Runtime.getRuntime().availableProcessors(),
+                config.faceDetectorInputSize(),
                 config.faceLandmarks().getFileName(), config.faceModel().getFileName(),
                 config.job().inferenceThreads() == 0 ? "libtorch's default" : config.job().inferenceThreads());
 
@@ -112,9 +113,10 @@ final class EmbedBench {
                     });
                 }
                 for (int batch : options.batchSizes()) {
-                    Bare encode = bare(options.photos(), batch, List.of(b -> encoder.encode(Collections.nCopies(b, crop))));
-                    Bare full = bare(options.photos(), batch, pipelines.subList(0, 1));
-                    Bare all = bare(options.photos(), batch, pipelines);
+                    Bare encode = bare(options.warmupPhotos(), options.photos(), batch,
+                            List.of(b -> encoder.encode(Collections.nCopies(b, crop))));
+                    Bare full = bare(options.warmupPhotos(), options.photos(), batch, pipelines.subList(0, 1));
+                    Bare all = bare(options.warmupPhotos(), options.photos(), batch, pipelines);
                     bareAllCores.put(batch, all);
                     rows.add(String.format("| %d | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms |", batch,
                             encode.facesPerSecond, encode.p50PerFaceMs, encode.p99PerFaceMs,
@@ -139,17 +141,18 @@ final class EmbedBench {
             SchemaRegistryClient client = new SchemaRegistryClient(registry.url());
             for (int batch : options.batchSizes()) {
                 String group = "bench-embed-" + batch;
-                publish(broker.bootstrapServers(), client, jpeg, options.photos(), batch);
+                // the warm-up photos first, then the measured ones, all through the same running job
+                publish(broker.bootstrapServers(), client, jpeg, options.warmupPhotos() + options.photos(), batch);
                 EmbeddingConfig jobConfig = config.with(Map.of("bootstrap-servers", broker.bootstrapServers(),
                         "registry-url", registry.url(), "group-id", group, "batch-size", Integer.toString(batch),
                         "checkpoint-dir", dir.resolve("checkpoints-" + batch).toUri().toString()));
-                try (HeapSampler heap = new HeapSampler(); CpuSampler cpu = new CpuSampler()) {
+                List<TopicPartition> output = IntStream.range(0, PARTITIONS)
+                        .mapToObj(p -> new TopicPartition(Topics.PROFILE_EMBEDDINGS.name(), p)).toList();
+                try (HeapSampler heap = new HeapSampler(); CpuSampler cpu = new CpuSampler();
+                        VisibleRecords visible = new VisibleRecords(broker.bootstrapServers(), output)) {
                     JobClient job = EmbeddingJob.onKafka(jobConfig).start(flink.clientConfiguration(), null);
                     try {
-                        List<TopicPartition> output = IntStream.range(0, PARTITIONS)
-                                .mapToObj(p -> new TopicPartition(Topics.PROFILE_EMBEDDINGS.name(), p)).toList();
-                        Throughput t = VisibleOutput.await(broker.bootstrapServers(), output, options.photos(),
-                                Duration.ofMinutes(10), heap);
+                        Throughput t = visible.await(options.warmupPhotos(), options.photos(), Duration.ofMinutes(10), heap);
                         long end = System.nanoTime();
                         double cpuMsPerFace = cpu.cpuNanosBetween(end - (long) (t.seconds() * 1e9), end) / 1e6 / t.records();
                         int cores = Runtime.getRuntime().availableProcessors();
@@ -176,8 +179,8 @@ final class EmbedBench {
         out.println("|---:|---:|---:|---:|---:|---:|---:|");
         rows.forEach(out::println);
         out.println();
-        out.println("Embedding job on the embedded stack (parallelism 2, exactly once; faces/s visible to read_committed;"
-                + " CPU per face is this whole process's, broker and registry included, over the same interval; the"
+        out.println("Embedding job on the embedded stack (parallelism 2, exactly once; faces/s visible to read_committed,"
+                + " after the warm-up photos went through the same running job; CPU per face is this whole process's, broker and registry included, over the same interval; the"
                 + " capacity is what the cores would give at that cost if nothing else ran on them):");
         out.println("| batch | faces/s | vs bare pipeline, all cores | CPU ms per face | faces/s the cores can do | peak heap |");
         out.println("|---:|---:|---:|---:|---:|---:|");
@@ -300,12 +303,15 @@ final class EmbedBench {
 
     /**
      * {@code faces} faces in calls of {@code batch}, shared among as many threads as there are steps, each
-     * thread calling its own step (its own models: a model serialises its calls).
+     * thread calling its own step (its own models: a model serialises its calls), after {@code warmup}
+     * faces, as the job's measured photos come after its warm-up.
      */
-    private static Bare bare(int faces, int batch, List<Step> steps) throws Exception {
+    private static Bare bare(int warmup, int faces, int batch, List<Step> steps) throws Exception {
         for (Step step : steps) {
-            step.run(batch); // warm-up: TorchScript optimises the graph on the first calls of a shape
-            step.run(batch);
+            // at least two calls: TorchScript optimises the graph on the first calls of a shape
+            for (int i = 0; i < Math.max(2, warmup / steps.size() / batch); i++) {
+                step.run(batch);
+            }
         }
         int calls = Math.max(steps.size(), faces / batch);
         double[] perFace = new double[calls];

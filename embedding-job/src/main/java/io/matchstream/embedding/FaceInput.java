@@ -39,9 +39,9 @@ final class FaceInput {
         int left = width < height ? before : 0;
         int top = height < width ? before : 0;
 
-        int[] argb = rgb(image);
         int plane = size * size;
         if (side == size) {
+            int[] argb = rgb(image);
             for (int r = 0; r < size; r++) {
                 for (int c = 0; c < size; c++) {
                     int p = padded(argb, width, height, c - left, r - top);
@@ -56,6 +56,7 @@ final class FaceInput {
         // output rows use it), then each output value between its two rows. The operations per value are
         // those of interpolating the four pixels in one go (same operands, same order), so the values are
         // bit for bit the same. -1 marks a row or column in the padding.
+        Rows rows = Rows.of(image);
         double scale = (double) side / size;
         int[] column0 = new int[size];
         int[] column1 = new int[size];
@@ -77,6 +78,14 @@ final class FaceInput {
             int r0 = (int) Math.floor(sourceRow);
             int r1 = Math.min(side - 1, (int) Math.ceil(sourceRow));
             double rowFraction = sourceRow - r0;
+            int at = offset + r * size;
+            if (inside(r0 - top, height) < 0 && inside(r1 - top, height) < 0) {
+                // both source rows in the padding: every value is 0 + (0 - 0) * fraction = +0
+                for (int ch = 0; ch < 3; ch++, at += plane) {
+                    java.util.Arrays.fill(out, at, at + size, 0f);
+                }
+                continue;
+            }
             if (r0 != upperRow) {
                 if (r0 == lowerRow) { // the previous output row's lower row is this one's upper row
                     double[] swap = upper;
@@ -84,19 +93,18 @@ final class FaceInput {
                     lower = swap;
                     lowerRow = upperRow;
                 } else {
-                    across(argb, width, inside(r0 - top, height), column0, column1, columnFraction, upper);
+                    rows.across(inside(r0 - top, height), column0, column1, columnFraction, upper);
                 }
                 upperRow = r0;
             }
             double[] below = upper;
             if (r1 != r0) {
                 if (r1 != lowerRow) {
-                    across(argb, width, inside(r1 - top, height), column0, column1, columnFraction, lower);
+                    rows.across(inside(r1 - top, height), column0, column1, columnFraction, lower);
                     lowerRow = r1;
                 }
                 below = lower;
             }
-            int at = offset + r * size;
             for (int ch = 0; ch < 3; ch++, at += plane) {
                 int from = ch * size;
                 for (int c = 0; c < size; c++) {
@@ -107,23 +115,142 @@ final class FaceInput {
         }
     }
 
-    /** One source row interpolated across to the output's columns, channel by channel (zeros for a padding row). */
-    private static void across(int[] argb, int width, int row, int[] column0, int[] column1, double[] columnFraction,
-            double[] into) {
-        int size = column0.length;
-        int base = row * width;
-        for (int c = 0; c < size; c++) {
-            int x0 = column0[c];
-            int x1 = column1[c];
-            int left = row < 0 || x0 < 0 ? 0 : argb[base + x0];
-            int right = row < 0 || x1 < 0 ? 0 : argb[base + x1];
-            double fraction = columnFraction[c];
-            for (int ch = 0, shift = 16; ch < 3; ch++, shift -= 8) {
-                double l = left >> shift & 0xff;
-                double r = right >> shift & 0xff;
-                into[ch * size + c] = l + (r - l) * fraction;
+    /**
+     * The source image's rows, read where the raster keeps them: a decoded JPEG's interleaved bytes or an
+     * int RGB raster's ints (anything else through one {@code getRGB} copy). The resize reads only the
+     * pixels it interpolates, straight from the raster: copying the whole image into packed ints first
+     * cost as much as the resize.
+     */
+    private abstract static class Rows {
+        static Rows of(BufferedImage image) {
+            if (image.getType() == BufferedImage.TYPE_3BYTE_BGR
+                    && image.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferByte buffer
+                    && image.getRaster().getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel model
+                    && model.getPixelStride() == 3) {
+                int scanline = model.getScanlineStride();
+                int[] offsets = model.getBandOffsets();
+                return new ByteRows(buffer.getData(), byteOrigin(image, buffer, scanline), scanline, offsets);
+            }
+            if (image.getType() == BufferedImage.TYPE_INT_RGB
+                    && image.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferInt buffer
+                    && image.getRaster().getSampleModel() instanceof java.awt.image.SinglePixelPackedSampleModel model) {
+                int scanline = model.getScanlineStride();
+                return new IntRows(buffer.getData(), intOrigin(image, buffer, scanline), scanline);
+            }
+            int width = image.getWidth();
+            return new IntRows(image.getRGB(0, 0, width, image.getHeight(), null, 0, width), 0, width);
+        }
+
+        /**
+         * One source row ({@code -1}: a padding row, all zeros) interpolated across to the output's columns,
+         * channel by channel, into {@code into} (3 x columns).
+         */
+        abstract void across(int row, int[] column0, int[] column1, double[] columnFraction, double[] into);
+
+        /** The first {@code width} pixels of a row as packed RGB (the top byte is not read), at {@code at}. */
+        abstract void copy(int row, int[] into, int at, int width);
+    }
+
+    private static final class ByteRows extends Rows {
+        private final byte[] bytes;
+        private final int origin;
+        private final int scanline;
+        private final int red;
+        private final int green;
+        private final int blue;
+
+        ByteRows(byte[] bytes, int origin, int scanline, int[] bandOffsets) {
+            this.bytes = bytes;
+            this.origin = origin;
+            this.scanline = scanline;
+            this.red = bandOffsets[0];
+            this.green = bandOffsets[1];
+            this.blue = bandOffsets[2];
+        }
+
+        @Override
+        void across(int row, int[] column0, int[] column1, double[] columnFraction, double[] into) {
+            int size = column0.length;
+            if (row < 0) {
+                java.util.Arrays.fill(into, 0.0);
+                return;
+            }
+            int base = origin + row * scanline;
+            for (int c = 0; c < size; c++) {
+                int x0 = column0[c];
+                int x1 = column1[c];
+                double fraction = columnFraction[c];
+                if (x0 < 0 || x1 < 0) { // a column in the padding
+                    int at0 = base + x0 * 3;
+                    int at1 = base + x1 * 3;
+                    into[c] = lerp(x0 < 0 ? 0 : bytes[at0 + red] & 0xff, x1 < 0 ? 0 : bytes[at1 + red] & 0xff, fraction);
+                    into[size + c] = lerp(x0 < 0 ? 0 : bytes[at0 + green] & 0xff, x1 < 0 ? 0 : bytes[at1 + green] & 0xff, fraction);
+                    into[2 * size + c] = lerp(x0 < 0 ? 0 : bytes[at0 + blue] & 0xff, x1 < 0 ? 0 : bytes[at1 + blue] & 0xff, fraction);
+                    continue;
+                }
+                int at0 = base + x0 * 3;
+                int at1 = base + x1 * 3;
+                into[c] = lerp(bytes[at0 + red] & 0xff, bytes[at1 + red] & 0xff, fraction);
+                into[size + c] = lerp(bytes[at0 + green] & 0xff, bytes[at1 + green] & 0xff, fraction);
+                into[2 * size + c] = lerp(bytes[at0 + blue] & 0xff, bytes[at1 + blue] & 0xff, fraction);
             }
         }
+
+        @Override
+        void copy(int row, int[] into, int at, int width) {
+            for (int x = 0, from = origin + row * scanline; x < width; x++, from += 3) {
+                into[at + x] = (bytes[from + red] & 0xff) << 16 | (bytes[from + green] & 0xff) << 8 | bytes[from + blue] & 0xff;
+            }
+        }
+    }
+
+    private static final class IntRows extends Rows {
+        private final int[] ints;
+        private final int origin;
+        private final int scanline;
+
+        IntRows(int[] ints, int origin, int scanline) {
+            this.ints = ints;
+            this.origin = origin;
+            this.scanline = scanline;
+        }
+
+        @Override
+        void across(int row, int[] column0, int[] column1, double[] columnFraction, double[] into) {
+            int size = column0.length;
+            if (row < 0) {
+                java.util.Arrays.fill(into, 0.0);
+                return;
+            }
+            int base = origin + row * scanline;
+            for (int c = 0; c < size; c++) {
+                int x0 = column0[c];
+                int x1 = column1[c];
+                int left = x0 < 0 ? 0 : ints[base + x0];
+                int right = x1 < 0 ? 0 : ints[base + x1];
+                double fraction = columnFraction[c];
+                into[c] = lerp(left >> 16 & 0xff, right >> 16 & 0xff, fraction);
+                into[size + c] = lerp(left >> 8 & 0xff, right >> 8 & 0xff, fraction);
+                into[2 * size + c] = lerp(left & 0xff, right & 0xff, fraction);
+            }
+        }
+
+        @Override
+        void copy(int row, int[] into, int at, int width) {
+            System.arraycopy(ints, origin + row * scanline, into, at, width);
+        }
+    }
+
+    /**
+     * 0..255 as doubles: a load from this table is cheaper than converting each byte (the conversion's false
+     * dependency on its register chained the interpolations). The values, and so every result, are the same.
+     */
+    private static final double[] BYTE_VALUES = java.util.stream.IntStream.range(0, 256).asDoubleStream().toArray();
+
+    /** {@code l + (r - l) * fraction} in doubles, as TF computes it. */
+    private static double lerp(int left, int right, double fraction) {
+        double l = BYTE_VALUES[left];
+        return l + (BYTE_VALUES[right] - l) * fraction;
     }
 
     /** {@code index} when it lies in 0..length-1, else -1 (the padding). */
@@ -138,41 +265,24 @@ final class FaceInput {
      */
     static int[] rgb(BufferedImage image) {
         int width = image.getWidth();
-        int height = image.getHeight();
-        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR
-                && image.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferByte buffer
-                && image.getRaster().getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel model
-                && model.getPixelStride() == 3) {
-            byte[] bytes = buffer.getData();
-            int scanline = model.getScanlineStride();
-            // a sub-image shares its parent's buffer: its first pixel sits at the raster's translation
-            int origin = -image.getRaster().getSampleModelTranslateY() * scanline
-                    - image.getRaster().getSampleModelTranslateX() * 3 + buffer.getOffset();
-            int[] offsets = model.getBandOffsets();
-            int[] argb = new int[width * height];
-            for (int y = 0; y < height; y++) {
-                int at = origin + y * scanline;
-                for (int x = 0; x < width; x++, at += 3) {
-                    argb[y * width + x] = (bytes[at + offsets[0]] & 0xff) << 16 | (bytes[at + offsets[1]] & 0xff) << 8
-                            | bytes[at + offsets[2]] & 0xff;
-                }
-            }
-            return argb;
+        int[] argb = new int[width * image.getHeight()];
+        Rows rows = Rows.of(image);
+        for (int y = 0, at = 0; at < argb.length; y++, at += width) {
+            rows.copy(y, argb, at, width);
         }
-        if (image.getType() == BufferedImage.TYPE_INT_RGB
-                && image.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferInt buffer
-                && image.getRaster().getSampleModel() instanceof java.awt.image.SinglePixelPackedSampleModel model) {
-            int[] ints = buffer.getData();
-            int scanline = model.getScanlineStride();
-            int origin = -image.getRaster().getSampleModelTranslateY() * scanline
-                    - image.getRaster().getSampleModelTranslateX() + buffer.getOffset();
-            int[] argb = new int[width * height];
-            for (int y = 0; y < height; y++) {
-                System.arraycopy(ints, origin + y * scanline, argb, y * width, width);
-            }
-            return argb;
-        }
-        return image.getRGB(0, 0, width, height, null, 0, width);
+        return argb;
+    }
+
+    /** Where the image's first pixel sits in a 3-byte raster's buffer: a sub-image shares its parent's. */
+    private static int byteOrigin(BufferedImage image, java.awt.image.DataBufferByte buffer, int scanline) {
+        return -image.getRaster().getSampleModelTranslateY() * scanline
+                - image.getRaster().getSampleModelTranslateX() * 3 + buffer.getOffset();
+    }
+
+    /** Where the image's first pixel sits in an int raster's buffer. */
+    private static int intOrigin(BufferedImage image, java.awt.image.DataBufferInt buffer, int scanline) {
+        return -image.getRaster().getSampleModelTranslateY() * scanline
+                - image.getRaster().getSampleModelTranslateX() + buffer.getOffset();
     }
 
     /** The pixel at (x, y) of the image, black in the padding around it. */
