@@ -73,7 +73,7 @@ final class PreferenceBench {
             new CpuSampler.Group("keyBy(pair): mutual likes + exactly-once sink", n -> n.startsWith("mutual likes") || n.startsWith("matches,")),
             new CpuSampler.Group("job's Kafka producer I/O threads", n -> n.startsWith("kafka-producer-network-thread | producer-matchstream")),
             new CpuSampler.Group("checkpoints (async snapshot, upload)", n -> n.startsWith("AsyncOperations") || n.startsWith("Flink-RocksDB")
-                    || n.startsWith("flink-operator-serialization")),
+                    || n.startsWith("flink-operator-serialization") || n.startsWith("Changelog")),
             new CpuSampler.Group(BROKER, n -> n.startsWith("data-plane-kafka") || n.startsWith("kafka-") && !n.startsWith("kafka-producer")
                     || n.startsWith("broker-") || n.startsWith("controller-") || n.startsWith("log-") || n.startsWith("ExpirationReaper")),
             new CpuSampler.Group(CLIENTS, n -> n.equals("update-watcher") || n.startsWith("kafka-producer-network-thread | producer-")
@@ -153,7 +153,7 @@ final class PreferenceBench {
     private static Result runBackend(String backend, Options options, PrintStream out, Path dir) throws Exception {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0).start();
                 SchemaRegistryServer registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0));
-                EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, 4);
+                EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, 4, dir.resolve("changelog"));
                 Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             registry.start();
             flink.start();

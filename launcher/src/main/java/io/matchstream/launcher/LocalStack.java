@@ -96,7 +96,7 @@ final class LocalStack implements AutoCloseable {
             cluster = new StandaloneFlinkCluster(dataDir.resolve("flink").resolve("cluster"), ports.flink(), SLOTS,
                     StandaloneFlinkCluster.flinkClassPath(LocalStack::isJobCode)).start();
         } else {
-            flink = new EmbeddedFlinkCluster(ports.flink(), SLOTS).start();
+            flink = new EmbeddedFlinkCluster(ports.flink(), SLOTS, dataDir.resolve("flink").resolve("changelog")).start();
         }
         if (runJobs) {
             startIngestJob();
