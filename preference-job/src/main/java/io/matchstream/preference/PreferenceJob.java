@@ -24,6 +24,8 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.StateChangelogOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
@@ -144,6 +146,11 @@ public class PreferenceJob {
         // manager's setting (state.changelog.storage: filesystem, dstl.dfs.base-path), not the job's.
         conf.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, config.stateChangelog());
         conf.set(StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL, config.changelogMaterializeInterval());
+        if (config.stateChangelog() && restoreFrom != null) {
+            // The changelog backend cannot take the full first snapshot that NO_CLAIM (the default) needs after a
+            // restore: the restored job owns the checkpoint it starts from instead, as a restarted job would.
+            conf.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+        }
         return conf;
     }
 
