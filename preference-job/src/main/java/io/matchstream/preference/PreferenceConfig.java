@@ -45,7 +45,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             Map.entry("rocksdb-compaction", "level"),
             Map.entry("rocksdb-memory-per-slot", "managed"),
             Map.entry("state-changelog", "false"),
-            Map.entry("changelog-materialize-minutes", "3"));
+            Map.entry("changelog-materialize-interval-ms", "180000"));
 
     public static PreferenceConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
         for (String flag : flags.keySet()) {
@@ -83,7 +83,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
                 Duration.ofSeconds(Long.parseLong(v.get("enrichment-wait-seconds"))),
                 delivery.equals("exactly-once"), Duration.ofMillis(Long.parseLong(v.get("buffer-timeout-ms"))),
                 v.get("update-compression"), v.get("rocksdb-compaction"), v.get("rocksdb-memory-per-slot"),
-                Boolean.parseBoolean(changelog), Duration.ofMinutes(Long.parseLong(v.get("changelog-materialize-minutes"))));
+                Boolean.parseBoolean(changelog), Duration.ofMillis(Long.parseLong(v.get("changelog-materialize-interval-ms"))));
     }
 
     public static PreferenceConfig fromArgs(String[] args) {
@@ -123,7 +123,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         flags.put("rocksdb-compaction", rocksdbCompaction);
         flags.put("rocksdb-memory-per-slot", rocksdbMemoryPerSlot);
         flags.put("state-changelog", Boolean.toString(stateChangelog));
-        flags.put("changelog-materialize-minutes", Long.toString(changelogMaterializeInterval.toMinutes()));
+        flags.put("changelog-materialize-interval-ms", Long.toString(changelogMaterializeInterval.toMillis()));
         return flags;
     }
 
