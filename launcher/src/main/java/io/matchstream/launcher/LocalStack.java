@@ -229,7 +229,7 @@ final class LocalStack implements AutoCloseable {
             args.add("--" + flag);
             args.add(value);
         });
-        return cluster.submit(JobJars.find(module), mainClass.getName(), args, restore);
+        return cluster.submit(JobJars.find(module), mainClass.getName(), args, restore, "true".equals(flags.get("state-changelog")));
     }
 
     private record RunningJob(String name, Runnable cancel) {}
