@@ -12,7 +12,8 @@ public final class Bench {
             "       ./matchstream bench embed-devices [--photos N (default 512)] [--photo-width PX] [--batch-sizes 1,8,32] [--gpu-pipelines N (default 4)]",
             "                                 [--photo-dir DIR] [--vectors-out FILE] [--reference FILE]   (the embedder on the CPU and every GPU DJL finds)",
             "       ./matchstream bench preference [--users N (default 100000)] [--warmup-swipes N (default 300000)] [--swipes N (default 300000)]",
-            "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--state-backends rocksdb,hashmap]",
+            "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--warmup-seconds S at the rate, unmeasured (default 10)]",
+            "                                 [--state-backends rocksdb,hashmap]",
             "                                 [--job FLAG=VALUE,... (preference job flags, e.g. checkpoint-interval-ms=5000)]",
             "                                 (a backend may carry its own: --state-backends rocksdb,rocksdb:rocksdb-compaction=universal;update-compression=none)",
             "       ./matchstream bench index [--vectors N (default 1000000)] [--queries N (default 200)] [--no-python] [--out DIR (default .matchstream/bench-index)]",
@@ -67,6 +68,7 @@ public final class Bench {
                     java.util.Map<String, String> jobFlags = new java.util.LinkedHashMap<>();
                     int rate = 5_000;
                     int seconds = 30;
+                    int warmupSeconds = 10;
                     List<String> backends = List.of("rocksdb", "hashmap");
                     String[] rest = Arrays.copyOfRange(args, 1, args.length);
                     for (int i = 0; i < rest.length; i++) {
@@ -85,11 +87,13 @@ public final class Bench {
                             }
                             case "--rate" -> rate = Integer.parseInt(value(rest, ++i));
                             case "--seconds" -> seconds = Integer.parseInt(value(rest, ++i));
+                            case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value(rest, ++i));
                             case "--state-backends" -> backends = List.of(value(rest, ++i).split(","));
                             default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
                         }
                     }
-                    PreferenceBench.run(new PreferenceBench.Options(users, warmup, swipes, rate, seconds, backends, jobFlags), System.out);
+                    PreferenceBench.run(new PreferenceBench.Options(users, warmup, swipes, rate, seconds, warmupSeconds, backends, jobFlags),
+                            System.out);
                 }
                 case "index" -> IndexBench.run(IndexBench.Options.parse(Arrays.copyOfRange(args, 1, args.length)), System.out);
                 default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");

@@ -1,11 +1,14 @@
 package io.matchstream.embedded;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.changelog.fs.FsStateChangelogOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -22,13 +25,24 @@ public final class EmbeddedFlinkCluster implements AutoCloseable {
 
     private final int restPort;
     private final int slots;
+    private final Path changelogDir;
     private MiniCluster cluster;
     private URI restAddress;
 
     /** restPort 0 picks a free port. */
     public EmbeddedFlinkCluster(int restPort, int slots) {
+        this(restPort, slots, null);
+    }
+
+    /**
+     * restPort 0 picks a free port. {@code changelogDir}, when not null, is where jobs that enable the
+     * changelog state backend ({@code state.changelog.enabled}) write their state-change logs: the log
+     * storage is the task manager's setting, not the job's, and without it Flink keeps the logs in memory.
+     */
+    public EmbeddedFlinkCluster(int restPort, int slots, Path changelogDir) {
         this.restPort = restPort == 0 ? EmbeddedKafkaBroker.freePort() : restPort;
         this.slots = slots;
+        this.changelogDir = changelogDir;
     }
 
     public synchronized EmbeddedFlinkCluster start() {
@@ -44,6 +58,10 @@ public final class EmbeddedFlinkCluster implements AutoCloseable {
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MIN, MemorySize.ofMebiBytes(64));
         conf.set(TaskManagerOptions.NETWORK_MEMORY_MAX, MemorySize.ofMebiBytes(64));
         conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 1000); // benchmarks read checkpoint durations from REST
+        if (changelogDir != null) {
+            conf.set(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE, "filesystem");
+            conf.set(FsStateChangelogOptions.BASE_PATH, changelogDir.toUri().toString());
+        }
         MiniClusterConfiguration config = new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf)
                 .setNumTaskManagers(1)

@@ -88,6 +88,15 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
      * retained checkpoint or savepoint) when it is not null; returns the job id.
      */
     public String submit(Path jar, String entryClass, List<String> args, String restoreFrom) {
+        return submit(jar, entryClass, args, restoreFrom, false);
+    }
+
+    /**
+     * As {@link #submit(Path, String, List, String)}; {@code claim}: the job takes ownership of the checkpoint it
+     * restores (Flink's CLAIM mode), which the changelog state backend needs (it cannot take the full first
+     * snapshot of the default NO_CLAIM mode).
+     */
+    public String submit(Path jar, String entryClass, List<String> args, String restoreFrom, boolean claim) {
         try {
             String boundary = "----matchstream" + UUID.randomUUID();
             byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
@@ -103,6 +112,9 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
             request.set("programArgsList", JSON.valueToTree(args));
             if (restoreFrom != null) {
                 request.put("savepointPath", restoreFrom);
+                if (claim) {
+                    request.put("claimMode", "CLAIM");
+                }
             }
             String body = request.toString();
             JsonNode run = call(HttpRequest.newBuilder(restAddress().resolve("/jars/" + jarId + "/run"))
@@ -178,6 +190,9 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                 "rest.address: localhost",
                 "rest.bind-address: localhost",
                 "parallelism.default: 2",
+                // where jobs that enable the changelog state backend write their state-change logs
+                "state.changelog.storage: filesystem",
+                "dstl.dfs.base-path: " + workDir.resolve("changelog").toUri(),
                 "");
     }
 

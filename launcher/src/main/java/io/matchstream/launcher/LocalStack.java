@@ -96,7 +96,7 @@ final class LocalStack implements AutoCloseable {
             cluster = new StandaloneFlinkCluster(dataDir.resolve("flink").resolve("cluster"), ports.flink(), SLOTS,
                     StandaloneFlinkCluster.flinkClassPath(LocalStack::isJobCode)).start();
         } else {
-            flink = new EmbeddedFlinkCluster(ports.flink(), SLOTS).start();
+            flink = new EmbeddedFlinkCluster(ports.flink(), SLOTS, dataDir.resolve("flink").resolve("changelog")).start();
         }
         if (runJobs) {
             startIngestJob();
@@ -229,7 +229,7 @@ final class LocalStack implements AutoCloseable {
             args.add("--" + flag);
             args.add(value);
         });
-        return cluster.submit(JobJars.find(module), mainClass.getName(), args, restore);
+        return cluster.submit(JobJars.find(module), mainClass.getName(), args, restore, "true".equals(flags.get("state-changelog")));
     }
 
     private record RunningJob(String name, Runnable cancel) {}

@@ -16,7 +16,8 @@ import java.util.TreeSet;
 public record PreferenceConfig(String bootstrapServers, String registryUrl, String groupId, String checkpointDir,
         Duration checkpointInterval, int parallelism, String stateBackend, Duration pairTtl,
         PreferenceFunction.Settings preference, Duration enrichmentWait, boolean exactlyOnceUpdates, Duration bufferTimeout,
-        String updateCompression, String rocksdbCompaction, String rocksdbMemoryPerSlot) implements Serializable {
+        String updateCompression, String rocksdbCompaction, String rocksdbMemoryPerSlot, boolean stateChangelog,
+        Duration changelogMaterializeInterval) implements Serializable {
 
     public static final String JOB_NAME = "matchstream-preference";
 
@@ -42,7 +43,9 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             Map.entry("buffer-timeout-ms", "10"),
             Map.entry("update-compression", "none"),
             Map.entry("rocksdb-compaction", "level"),
-            Map.entry("rocksdb-memory-per-slot", "managed"));
+            Map.entry("rocksdb-memory-per-slot", "managed"),
+            Map.entry("state-changelog", "false"),
+            Map.entry("changelog-materialize-interval-ms", "180000"));
 
     public static PreferenceConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
         for (String flag : flags.keySet()) {
@@ -62,6 +65,10 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         if (!delivery.equals("at-least-once") && !delivery.equals("exactly-once")) {
             throw new IllegalArgumentException("--update-delivery is at-least-once or exactly-once, not " + delivery);
         }
+        String changelog = v.get("state-changelog");
+        if (!changelog.equals("true") && !changelog.equals("false")) {
+            throw new IllegalArgumentException("--state-changelog is true or false, not " + changelog);
+        }
         return new PreferenceConfig(v.get("bootstrap-servers"), v.get("registry-url"), v.get("group-id"),
                 v.get("checkpoint-dir"), Duration.ofMillis(Long.parseLong(v.get("checkpoint-interval-ms"))),
                 Integer.parseInt(v.get("parallelism")), v.get("state-backend"),
@@ -75,7 +82,8 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
                         Duration.ofDays(Long.parseLong(v.get("user-ttl-days")))),
                 Duration.ofSeconds(Long.parseLong(v.get("enrichment-wait-seconds"))),
                 delivery.equals("exactly-once"), Duration.ofMillis(Long.parseLong(v.get("buffer-timeout-ms"))),
-                v.get("update-compression"), v.get("rocksdb-compaction"), v.get("rocksdb-memory-per-slot"));
+                v.get("update-compression"), v.get("rocksdb-compaction"), v.get("rocksdb-memory-per-slot"),
+                Boolean.parseBoolean(changelog), Duration.ofMillis(Long.parseLong(v.get("changelog-materialize-interval-ms"))));
     }
 
     public static PreferenceConfig fromArgs(String[] args) {
@@ -114,6 +122,8 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
         flags.put("update-compression", updateCompression);
         flags.put("rocksdb-compaction", rocksdbCompaction);
         flags.put("rocksdb-memory-per-slot", rocksdbMemoryPerSlot);
+        flags.put("state-changelog", Boolean.toString(stateChangelog));
+        flags.put("changelog-materialize-interval-ms", Long.toString(changelogMaterializeInterval.toMillis()));
         return flags;
     }
 

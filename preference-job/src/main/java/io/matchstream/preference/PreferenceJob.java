@@ -23,6 +23,9 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.StateChangelogOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
@@ -136,6 +139,17 @@ public class PreferenceJob {
         if (!config.rocksdbMemoryPerSlot().equals("managed")) {
             // Block cache and write buffers of this size per slot, instead of the slot's share of managed memory.
             conf.set(RocksDBOptions.FIX_PER_SLOT_MEMORY_SIZE, MemorySize.parse(config.rocksdbMemoryPerSlot()));
+        }
+        // Changelog state backend (FLIP-158): a checkpoint uploads the state changes since the last one instead of
+        // flushing RocksDB's memtables and uploading new SST files; RocksDB is snapshotted ("materialized") in the
+        // background every few minutes, after which the log before it is dropped. The log's storage is the task
+        // manager's setting (state.changelog.storage: filesystem, dstl.dfs.base-path), not the job's.
+        conf.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, config.stateChangelog());
+        conf.set(StateChangelogOptions.PERIODIC_MATERIALIZATION_INTERVAL, config.changelogMaterializeInterval());
+        if (config.stateChangelog() && restoreFrom != null) {
+            // The changelog backend cannot take the full first snapshot that NO_CLAIM (the default) needs after a
+            // restore: the restored job owns the checkpoint it starts from instead, as a restarted job would.
+            conf.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
         }
         return conf;
     }

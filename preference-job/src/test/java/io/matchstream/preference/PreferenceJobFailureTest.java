@@ -28,15 +28,18 @@ import java.util.Set;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * 50,000 swipes among 1,000 users with 512-d embeddings on the real broker; the job is stopped mid-stream
  * (its open transaction aborted) and restarted from its last checkpoint. The final preference vector of
- * every user equals a from-scratch recomputation, and every mutual pair has exactly one match.
+ * every user equals a from-scratch recomputation, and every mutual pair has exactly one match. Once with
+ * RocksDB's own incremental checkpoints, once with the changelog state backend ({@code --state-changelog}),
+ * RocksDB materialized every 2 s, so that the restore reads both a materialized snapshot and a log after it.
  */
 class PreferenceJobFailureTest {
     private static final int USERS = 1000;
@@ -48,21 +51,22 @@ class PreferenceJobFailureTest {
     private static final double PASS_WEIGHT = 0.25;
 
     @TempDir
-    static Path dataDir;
-    static TestStack stack;
+    Path dataDir;
+    TestStack stack;
 
-    @BeforeAll
-    static void start() {
+    @BeforeEach
+    void start() {
         stack = new TestStack(dataDir);
     }
 
-    @AfterAll
-    static void stop() throws Exception {
+    @AfterEach
+    void stop() throws Exception {
         stack.close();
     }
 
-    @Test
-    void afterAFailureEveryVectorEqualsARecomputationAndEveryMutualPairMatchesOnce() throws Exception {
+    @ParameterizedTest(name = "state-changelog={0}")
+    @ValueSource(strings = {"false", "true"})
+    void afterAFailureEveryVectorEqualsARecomputationAndEveryMutualPairMatchesOnce(String stateChangelog) throws Exception {
         SchemaRegistryClient schemas = stack.registry;
         Random random = new Random(23);
         Map<String, float[]> embeddings = new LinkedHashMap<>();
@@ -96,7 +100,9 @@ class PreferenceJobFailureTest {
 
         PreferenceConfig config = PreferenceConfig.fromFlags(Map.of("bootstrap-servers", stack.bootstrapServers(),
                 "registry-url", stack.registryUrl(), "checkpoint-dir", dataDir.resolve("checkpoints").toUri().toString(),
-                "pass-weight", Double.toString(PASS_WEIGHT), "checkpoint-interval-ms", "500"), Map.of());
+                "pass-weight", Double.toString(PASS_WEIGHT), "checkpoint-interval-ms", "500",
+                // with the changelog, RocksDB is materialized every 2 s: the restore reads a materialized snapshot and a log
+                "state-changelog", stateChangelog, "changelog-materialize-interval-ms", "2000"), Map.of());
         stack.publish(profiles);
         stack.publish(swipeRecords.subList(0, SWIPES / 2));
         JobClient job = PreferenceJob.onKafka(config).start(stack.flink.clientConfiguration(), null);

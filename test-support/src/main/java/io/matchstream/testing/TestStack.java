@@ -42,7 +42,7 @@ public class TestStack implements AutoCloseable {
         registryServer = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0)).start();
         registry = new SchemaRegistryClient(registryServer.url());
         broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
-        flink = new EmbeddedFlinkCluster(0, 4).start();
+        flink = new EmbeddedFlinkCluster(0, 4, dataDir.resolve("flink-changelog")).start();
     }
 
     public String bootstrapServers() {
