@@ -306,52 +306,59 @@ Sphere sphere_of(JNIEnv* env, jobject points, jdouble x, jdouble y, jdouble z, j
     return s;
 }
 
+// Scores the stored vectors of ids[0, n) (ids without a vector are skipped). Each vector is a random 2 KiB read
+// (at 512-d): the next ones are prefetched while the current one is scored, so the reads overlap instead of
+// each waiting for memory (a re-rank's shortlist, or an exact scan's admitted ids, holds hundreds to thousands).
+void score_ids(const VectorStore& store, const float* q, const idx_t* ids, size_t n, TopK& top) {
+    constexpr size_t kAhead = 4;
+    const size_t bytes = sizeof(float) * (size_t)store.d;
+    auto prefetch = [&](const float* v) {
+        for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(reinterpret_cast<const char*>(v) + off);
+    };
+    std::vector<const float*> vectors;
+    std::vector<idx_t> found;
+    vectors.reserve(n);
+    found.reserve(n);
+    for (size_t i = 0; i < n && ids[i] >= 0; i++) {
+        int32_t slot = store.slot(ids[i]);
+        if (slot >= 0) {
+            vectors.push_back(store.at(slot));
+            found.push_back(ids[i]);
+        }
+    }
+    for (size_t i = 0; i < vectors.size() && i < kAhead; i++) prefetch(vectors[i]);
+    for (size_t i = 0; i < vectors.size(); i++) {
+        if (i + kAhead < vectors.size()) prefetch(vectors[i + kAhead]);
+        top.push(faiss::fvec_inner_product(q, vectors[i], store.d), found[i]);
+    }
+}
+
 void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_in, TopK& top, const Sphere& sphere = Sphere()) {
     const VectorStore& s = h->store;
     if (words == nullptr) {
         for (size_t slot = 0; slot < s.size(); slot++) top.push(faiss::fvec_inner_product(q, s.at(slot), s.d), s.ids[slot]);
         return;
     }
-    // Walk the admitted bits, not the store: with few admitted ids this touches only their vectors.
+    // Walk the admitted bits, not the store: with few admitted ids this touches only their vectors, scored a
+    // chunk at a time with the reads prefetched (the admitted ids' vectors lie anywhere in the store).
+    constexpr size_t kChunk = 256;
+    idx_t chunk[kChunk];
+    size_t n = 0;
     size_t n_words = std::min(n_words_in, (s.slot_of.size() + 63) / 64);
     for (size_t w = 0; w < n_words; w++) {
         uint64_t bits = (uint64_t)words[w];
         while (bits != 0) {
             idx_t id = (idx_t)(w * 64 + __builtin_ctzll(bits));
             bits &= bits - 1;
-            int32_t slot = s.slot(id);
-            if (slot >= 0 && sphere.near(id)) top.push(faiss::fvec_inner_product(q, s.at(slot), s.d), id);
+            if (!sphere.near(id)) continue;
+            chunk[n++] = id;
+            if (n == kChunk) {
+                score_ids(s, q, chunk, n, top);
+                n = 0;
+            }
         }
     }
-}
-
-// The exact re-rank of a shortlist from the stored vectors. Each candidate's vector is a random 2 KiB read
-// (at 512-d): the next ones are prefetched while the current one is scored, so the reads overlap instead of
-// each waiting for memory (the shortlist of a dense filter holds hundreds of candidates).
-void rerank(const VectorStore& store, const float* q, const idx_t* labels, idx_t n, TopK& top) {
-    constexpr int kAhead = 4;
-    std::vector<const float*> vectors;
-    std::vector<idx_t> ids;
-    vectors.reserve(n);
-    ids.reserve(n);
-    for (idx_t i = 0; i < n && labels[i] >= 0; i++) {
-        int32_t slot = store.slot(labels[i]);
-        if (slot >= 0) {
-            vectors.push_back(store.at(slot));
-            ids.push_back(labels[i]);
-        }
-    }
-    const size_t bytes = sizeof(float) * (size_t)store.d;
-    for (size_t i = 0; i < vectors.size() && i < (size_t)kAhead; i++) {
-        for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(reinterpret_cast<const char*>(vectors[i]) + off);
-    }
-    for (size_t i = 0; i < vectors.size(); i++) {
-        if (i + kAhead < vectors.size()) {
-            const char* next = reinterpret_cast<const char*>(vectors[i + kAhead]);
-            for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(next + off);
-        }
-        top.push(faiss::fvec_inner_product(q, vectors[i], store.d), ids[i]);
-    }
+    score_ids(s, q, chunk, n, top);
 }
 
 // IVF search restricted to the admitted ids (words == nullptr: all), over-fetching k * refine candidates
@@ -373,7 +380,7 @@ void search_index(const Handle* h, const float* q, const jlong* words, size_t n_
         params.sel = sel.get();
     }
     h->trained->ivf->search(1, q, fetch, dis.data(), labels.data(), &params);
-    rerank(h->store, q, labels.data(), fetch, top);
+    score_ids(h->store, q, labels.data(), (size_t)fetch, top); // the exact re-rank
 }
 
 // Reads what save wrote (also used by faiss_bench.cpp, the C++ baseline of the benchmark).

@@ -146,7 +146,7 @@ public final class QueryBench {
             long[] radius = store.radiusPlanCounts();
             System.out.printf("radius (filters built, warm-up included): %d checked for each candidate, %d narrowed by grid cell, "
                     + "%d left to the index%n", radius[0], radius[1], radius[2]);
-            slowestAskers(askers, inProcess, shard, store, service, asOf);
+            slowestAskers(askers, inProcess, shard, store, service, index, asOf);
         } finally {
             // The store of 1M profiles takes 2 GiB: not left behind in the temp folder.
             try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
@@ -214,7 +214,7 @@ public final class QueryBench {
      * than by noise: their in-process median and what their filters admit.
      */
     private static void slowestAskers(String[] askers, long[] inProcess, Shard shard, AttributeStore store, RecommendationService service,
-            long asOf) {
+            VectorIndex index, long asOf) {
         Map<String, List<Long>> byAsker = new java.util.HashMap<>();
         for (int q = 0; q < inProcess.length; q++) {
             byAsker.computeIfAbsent(askers[q % askers.length], a -> new java.util.ArrayList<>()).add(inProcess[q]);
@@ -233,10 +233,51 @@ public final class QueryBench {
                 plans.append(after[p] > before[p] ? (plans.isEmpty() ? "" : "+") + radiusPlans[p] : "");
             }
             RecommendationQuery q = shard.queryFor(e.getKey(), 50, asOf).orElseThrow();
-            line.append(String.format(" %s %.2f (%d / %d; %s)", e.getKey(), e.getValue() / 1e6, shard.estimateAdmitted(q),
-                    shard.admittedCount(q), plans));
+            line.append(String.format(" %s %.2f (%d / %d; %s%s)", e.getKey(), e.getValue() / 1e6, shard.estimateAdmitted(q),
+                    shard.admittedCount(q), plans, planTimes(shard, service, index, q, asOf)));
         }
         System.out.println(line);
+    }
+
+    /**
+     * Where one asker's time goes (medians of 21 runs): the whole recommendation, building the query, the shard's
+     * search, its filter, and for the planned Faiss index what each plan takes for that filter (exact scan against
+     * the IVF pass the planner would size), so the planner's choice can be checked.
+     */
+    private static String planTimes(Shard shard, RecommendationService service, VectorIndex index, RecommendationQuery q, long asOf) {
+        long[][] t = new long[6][21];
+        for (int r = 0; r < 21; r++) {
+            long start = System.nanoTime();
+            service.recommend(q.userId(), 10, asOf);
+            t[0][r] = System.nanoTime() - start;
+            start = System.nanoTime();
+            shard.queryFor(q.userId(), q.k(), asOf);
+            t[1][r] = System.nanoTime() - start;
+            start = System.nanoTime();
+            shard.search(q);
+            t[2][r] = System.nanoTime() - start;
+            start = System.nanoTime();
+            VectorIndex.IdFilter admitted = shard.admittedFilter(q);
+            t[3][r] = System.nanoTime() - start;
+            if (index instanceof FilterAwareIndex planned) {
+                long count = Math.min(admitted.admittedCount(), planned.size());
+                start = System.nanoTime();
+                planned.faiss().searchExact(q.queryVector(), q.k(), admitted);
+                t[4][r] = System.nanoTime() - start;
+                start = System.nanoTime();
+                planned.faiss().searchIndexed(q.queryVector(), q.k(), admitted, planned.nprobe(count, planned.size()),
+                        planned.refine(count, planned.size()));
+                t[5][r] = System.nanoTime() - start;
+            }
+        }
+        return String.format("; all %.2f = query %.2f + search %.2f (filter %.2f; exact %.2f or ivf %.2f) + re-rank", median(t[0]),
+                median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[5]));
+    }
+
+    private static double median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1e6;
     }
 
     private static float[] randomUnit(Random random, int dim) {

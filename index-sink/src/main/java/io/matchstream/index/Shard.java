@@ -254,6 +254,16 @@ public final class Shard implements AutoCloseable {
         }
     }
 
+    /** The filter {@link #search} hands the index for {@code q} (the benchmark times the plans with it). */
+    VectorIndex.IdFilter admittedFilter(RecommendationQuery q) {
+        lock.readLock().lock();
+        try {
+            return store.admitted(q, ownedPartition, excludedIds(q));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Candidates the query admits here, exactly (the count the index search is planned with). */
     public long admittedCount(RecommendationQuery q) {
         lock.readLock().lock();

@@ -208,6 +208,22 @@ class ShardTest {
                     .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], q.queryVector())))
                     .limit(20).map(i -> "u" + i).toList();
             assertThat(s.search(q).stream().map(Candidate::userId).toList()).containsExactlyElementsOf(expected);
+
+            // Few enough candidates to check one by one (a narrow age range), yet the cells hold fewer profiles than
+            // 16 radius checks' worth: the grid is still taken (checking each was a cache miss per candidate).
+            var narrow = profile("alice", Gender.F, List.of(Gender.M), 30, place[0], place[1], 30, 31, km, T0.plusSeconds(1));
+            s.applyAttributes("alice", narrow, 0, narrow.getUpdatedAt().toEpochMilli());
+            long fewCandidates = admittedByGenderAndAge.stream().filter(i -> ages[i] <= 31 && ages[i] >= 30).count();
+            assertThat(fewCandidates).as("candidates before the radius").isBetween(1_025L, 20_000L);
+            RecommendationQuery nq = s.queryFor("alice", 20, T0.toEpochMilli()).orElseThrow();
+            plansBefore = store.radiusPlanCounts();
+            var narrowFilter = store.admitted(nq, p -> true, java.util.Set.of(store.existingDenseId("alice")));
+            assertThat(store.radiusPlanCounts()[1] - plansBefore[1]).as("narrowed by grid cell").isEqualTo(1);
+            List<Integer> narrowWithin = within.stream().filter(i -> ages[i] <= 31 && ages[i] >= 30).toList();
+            assertThat(narrowFilter.admittedCount()).isEqualTo(narrowWithin.size());
+            assertThat(s.search(nq).stream().map(Candidate::userId).toList()).containsExactlyElementsOf(narrowWithin.stream()
+                    .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], nq.queryVector())))
+                    .limit(20).map(i -> "u" + i).toList());
         }
     }
 

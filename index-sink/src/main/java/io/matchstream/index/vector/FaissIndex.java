@@ -68,7 +68,7 @@ public final class FaissIndex implements VectorIndex {
         String[] meta = describe(h);
         int d = Integer.parseInt(meta[1]);
         VectorIndexConfig own = new VectorIndexConfig(d, meta[0], config.nprobe(), config.refineFactor(), config.denseRefineFactor(), config.minScanned(),
-                config.exactBelow(), config.exactMaxAdmitted(), config.minTrainVectors(), config.maxTrainVectors(),
+                config.exactBelow(), config.exactMaxAdmitted(), config.ivfVisitCost(), config.minTrainVectors(), config.maxTrainVectors(),
                 config.driftWindow(), config.driftThreshold(), config.backgroundTraining(), config.seed());
         return new FaissIndex(h, own, meta[0], d);
     }

@@ -20,6 +20,9 @@ import java.util.function.Function;
  *                             index, whose neighbours spread over more lists) still meets enough candidates
  * @param exactBelow           admitted fraction under which the planner scans the admitted ids exactly
  * @param exactMaxAdmitted     admitted count at or under which the planner scans exactly whatever the fraction
+ * @param ivfVisitCost         above those floors, the planner scans exactly when the admitted ids are fewer than the
+ *                             list entries the IVF pass would visit times this (what visiting one entry costs against
+ *                             scoring one stored vector; 0 turns the comparison off)
  * @param minTrainVectors      vectors needed before the IVF quantiser is trained (exact search serves until then)
  * @param maxTrainVectors      training sample size (k-means cost grows with it; Faiss itself caps at 256 x nlist)
  * @param driftWindow          adds per drift measurement window
@@ -37,6 +40,7 @@ public record VectorIndexConfig(
         int minScanned,
         double exactBelow,
         long exactMaxAdmitted,
+        double ivfVisitCost,
         int minTrainVectors,
         int maxTrainVectors,
         int driftWindow,
@@ -59,7 +63,7 @@ public record VectorIndexConfig(
     public static VectorIndexConfig defaults(int dimension) {
         int subQuantizers = java.math.BigInteger.valueOf(dimension).gcd(java.math.BigInteger.valueOf(32)).intValue();
         String factory = subQuantizers == 32 ? DEFAULT_FACTORY : "IVF1024,PQ" + subQuantizers;
-        return new VectorIndexConfig(dimension, factory, 12, 10, 70, 500, 0.002, 1000,
+        return new VectorIndexConfig(dimension, factory, 12, 10, 70, 500, 0.002, 1000, 1.0 / 32,
                 50_000, 40_000, 10_000, 1.3, true, 42);
     }
 
@@ -78,6 +82,7 @@ public record VectorIndexConfig(
                 intOr(v.apply("index.minScanned"), base.minScanned),
                 doubleOr(v.apply("index.exactBelow"), base.exactBelow),
                 v.apply("index.exactMaxAdmitted") != null ? Long.parseLong(v.apply("index.exactMaxAdmitted")) : base.exactMaxAdmitted,
+                doubleOr(v.apply("index.ivfVisitCost"), base.ivfVisitCost),
                 intOr(v.apply("index.minTrainVectors"), base.minTrainVectors),
                 intOr(v.apply("index.maxTrainVectors"), base.maxTrainVectors),
                 intOr(v.apply("index.driftWindow"), base.driftWindow),
@@ -87,24 +92,29 @@ public record VectorIndexConfig(
     }
 
     public VectorIndexConfig withFactory(String factory) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted, ivfVisitCost,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
     }
 
     public VectorIndexConfig withTraining(int minTrainVectors, int maxTrainVectors, boolean background) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted, ivfVisitCost,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, background, seed);
     }
 
     public VectorIndexConfig withDrift(int driftWindow, double driftThreshold) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted, ivfVisitCost,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
     }
 
     /** Search knobs; denseRefineFactor follows refineFactor (a fixed shortlist depth). */
     public VectorIndexConfig withSearch(int nprobe, int refineFactor, int minScanned, double exactBelow, long exactMaxAdmitted) {
-        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, refineFactor, minScanned, exactBelow, exactMaxAdmitted,
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, refineFactor, minScanned, exactBelow, exactMaxAdmitted, ivfVisitCost,
                 minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
+    }
+
+    public VectorIndexConfig withIvfVisitCost(double ivfVisitCost) {
+        return new VectorIndexConfig(dimension, factory, nprobe, refineFactor, denseRefineFactor, minScanned, exactBelow, exactMaxAdmitted,
+                ivfVisitCost, minTrainVectors, maxTrainVectors, driftWindow, driftThreshold, backgroundTraining, seed);
     }
 
     /** Inverted lists of the factory's IVF stage ("IVF1024,PQ32": 1024), 0 without one. */

@@ -142,8 +142,8 @@ class FaissIndexTest {
     @Test
     void plannerReturnsKHitsWheneverKAreAdmitted() {
         float[] base = DATA.draw(N, 1);
-        // exactMaxAdmitted 0, exactBelow 0, nprobe 1 unboosted: the IVF pass runs first and misses most
-        try (FilterAwareIndex planned = new FilterAwareIndex(filled(small(false).withSearch(1, 10, 0, 0.0, 0), base))) {
+        // exactMaxAdmitted 0, exactBelow 0, no cost comparison, nprobe 1 unboosted: the IVF pass runs first and misses most
+        try (FilterAwareIndex planned = new FilterAwareIndex(filled(small(false).withSearch(1, 10, 0, 0.0, 0).withIvfVisitCost(0), base))) {
             assertThat(planned.faiss().isTrained()).isTrue();
             long[] admitted = {3, 77, 1500, 2222, 4001, 4002, 4500, 5100, 5555, 5999};
             float[] query = DATA.draw(1, 99);
@@ -167,6 +167,10 @@ class FaissIndexTest {
         try (FilterAwareIndex planned = new FilterAwareIndex(filled(config, base))) {
             assertThat(planned.plan(50, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
             assertThat(planned.plan(N / 2, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
+            // Above both floors (100 admitted, 1% = 60), the costs decide: 120 admitted against the 14 lists' 5,250
+            // entries the IVF pass would visit, weighed 1/32 (164): exact; 150 against 11 lists' 4,125 (129): index.
+            assertThat(planned.plan(120, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
+            assertThat(planned.plan(150, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
             assertThat(planned.nprobe(N / 100, N)).isGreaterThan(config.nprobe());
             planned.search(DATA.draw(1, 5), 10, filterOf(range(100, 50)));
             assertThat(planned.planCounts()[0]).isEqualTo(1);
