@@ -171,9 +171,24 @@ void throw_java(JNIEnv* env, const char* message) {
     if (cls != nullptr) env->ThrowNew(cls, message);
 }
 
+// Faiss's OpenMP pool size for the threads that call it (MATCHSTREAM_FAISS_THREADS, read at load; 0 = OpenMP's
+// default). omp_set_num_threads sets the calling thread's pool only, so each thread sets it on its first call:
+// set once at load, it held for the loading thread alone, and the trainer and request threads ran pools of one
+// thread per core.
+int g_faiss_threads = 1;
+
+void own_pool_size() {
+    thread_local bool set = false;
+    if (!set) {
+        if (g_faiss_threads > 0) omp_set_num_threads(g_faiss_threads);
+        set = true;
+    }
+}
+
 template <typename F>
 auto guarded(JNIEnv* env, decltype(std::declval<F>()()) fallback, F&& body) -> decltype(body()) {
     try {
+        own_pool_size();
         return body();
     } catch (const faiss::FaissException& e) {
         throw_java(env, (std::string("faiss: ") + e.what()).c_str());
@@ -719,10 +734,9 @@ extern "C" JNIEXPORT jstring JNICALL Java_io_matchstream_index_vector_FaissIndex
 // Faiss parallelises inside one call with OpenMP. The service searches one query per request thread, and on
 // a busy 2-core machine idle OpenMP workers spinning for work cost more than they gave (training 50k
 // vectors: 46 s with the default pool, 25 s with one thread). MATCHSTREAM_FAISS_THREADS sets the pool
-// size (default 1).
+// size (default 1) of every thread that calls Faiss (own_pool_size).
 JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM*, void*) {
     const char* threads = std::getenv("MATCHSTREAM_FAISS_THREADS");
-    int n = threads == nullptr ? 1 : std::atoi(threads);
-    if (n > 0) omp_set_num_threads(n);
+    g_faiss_threads = threads == nullptr ? 1 : std::atoi(threads);
     return JNI_VERSION_1_8;
 }
