@@ -8,7 +8,7 @@ public final class Bench {
     static final String USAGE = String.join("\n",
             "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]",
             "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]",
-            "       ./matchstream bench embed [--photos N (default 256)] [--warmup-photos N (default 256)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
+            "       ./matchstream bench embed [--photos N (default 256)] [--warmup-photos N (default 256)] [--tail-photos N (default 128)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
             "       ./matchstream bench embed-devices [--photos N (default 512)] [--photo-width PX] [--batch-sizes 1,8,32] [--gpu-pipelines N (default 4)]",
             "                                 [--photo-dir DIR] [--vectors-out FILE] [--reference FILE]   (the embedder on the CPU and every GPU DJL finds)",
             "       ./matchstream bench preference [--users N (default 100000)] [--warmup-swipes N (default 300000)] [--swipes N (default 300000)]",
@@ -46,6 +46,7 @@ public final class Bench {
                 case "embed" -> {
                     int photos = 256;
                     int warmup = 256;
+                    int tail = 128;
                     int width = 640;
                     List<Integer> batches = List.of(1, 8, 32);
                     String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -53,12 +54,13 @@ public final class Bench {
                         switch (rest[i]) {
                             case "--photos" -> photos = Integer.parseInt(value(rest, ++i));
                             case "--warmup-photos" -> warmup = Integer.parseInt(value(rest, ++i));
+                            case "--tail-photos" -> tail = Integer.parseInt(value(rest, ++i));
                             case "--photo-width" -> width = Integer.parseInt(value(rest, ++i));
                             case "--batch-sizes" -> batches = Arrays.stream(value(rest, ++i).split(",")).map(Integer::valueOf).toList();
                             default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
                         }
                     }
-                    EmbedBench.run(new EmbedBench.Options(photos, warmup, width, batches), System.out);
+                    EmbedBench.run(new EmbedBench.Options(photos, warmup, tail, width, batches), System.out);
                 }
                 case "embed-devices" -> EmbedDeviceBench.main(Arrays.copyOfRange(args, 1, args.length));
                 case "preference" -> {
