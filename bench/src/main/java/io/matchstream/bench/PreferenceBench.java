@@ -65,6 +65,13 @@ final class PreferenceBench {
     private static final String BROKER = "broker (in this JVM)";
     private static final String CLIENTS = "benchmark's producer and update reader";
 
+    static final CpuSampler.Group CHECKPOINT_THREADS = new CpuSampler.Group("checkpoints (async snapshot, upload)",
+            n -> n.startsWith("AsyncOperations") || n.startsWith("Flink-RocksDB") || n.startsWith("flink-operator-serialization")
+                    || n.startsWith("Changelog"));
+    static final CpuSampler.Group BROKER_THREADS = new CpuSampler.Group(BROKER, n -> n.startsWith("data-plane-kafka")
+            || n.startsWith("kafka-") && !n.startsWith("kafka-producer") || n.startsWith("broker-") || n.startsWith("controller-")
+            || n.startsWith("log-") || n.startsWith("ExpirationReaper"));
+
     /** Where the CPU goes, by thread: the job's tasks (each chain one thread per subtask), the broker, this benchmark. */
     private static final List<CpuSampler.Group> GROUPS = List.of(
             new CpuSampler.Group("source, decode (Kafka fetch included)", n -> n.startsWith("Source")),
@@ -73,10 +80,8 @@ final class PreferenceBench {
             new CpuSampler.Group("update sink (send)", n -> n.startsWith("preference updates")),
             new CpuSampler.Group("keyBy(pair): mutual likes + exactly-once sink", n -> n.startsWith("mutual likes") || n.startsWith("matches,")),
             new CpuSampler.Group("job's Kafka producer I/O threads", n -> n.startsWith("kafka-producer-network-thread | producer-matchstream")),
-            new CpuSampler.Group("checkpoints (async snapshot, upload)", n -> n.startsWith("AsyncOperations") || n.startsWith("Flink-RocksDB")
-                    || n.startsWith("flink-operator-serialization") || n.startsWith("Changelog")),
-            new CpuSampler.Group(BROKER, n -> n.startsWith("data-plane-kafka") || n.startsWith("kafka-") && !n.startsWith("kafka-producer")
-                    || n.startsWith("broker-") || n.startsWith("controller-") || n.startsWith("log-") || n.startsWith("ExpirationReaper")),
+            CHECKPOINT_THREADS,
+            BROKER_THREADS,
             new CpuSampler.Group(CLIENTS, n -> n.equals("update-watcher") || n.startsWith("kafka-producer-network-thread | producer-")
                     || n.equals("main") || n.equals("cpu-sampler") || n.equals("heap-sampler")));
 
@@ -144,7 +149,7 @@ final class PreferenceBench {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
+    static void deleteRecursively(Path dir) throws java.io.IOException {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -379,7 +384,7 @@ final class PreferenceBench {
     }
 
     /** Waits until the group's committed offsets cover {@code records} of the topic. */
-    private static void awaitCommitted(Admin admin, String group, String topic, long records) throws Exception {
+    static void awaitCommitted(Admin admin, String group, String topic, long records) throws Exception {
         long last = -1;
         long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
         while (System.nanoTime() < deadline) {
@@ -430,7 +435,7 @@ final class PreferenceBench {
         }
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -439,7 +444,7 @@ final class PreferenceBench {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    private static byte[] bytes(String s) {
+    static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 }
