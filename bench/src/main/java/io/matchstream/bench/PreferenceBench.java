@@ -222,10 +222,42 @@ final class PreferenceBench {
                 out.printf("[%s] at %,d swipes/s: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, p99.9 %.0f ms (%,d updates), %.2f cores busy%n", backend,
                         options.rate(), latency.percentiles[0], latency.percentiles[3], latency.percentiles[1], latency.percentiles[4], latency.samples,
                         0.0 + cpuOf(cpu, latency));
+                printTail(backend, latency, cpu, out);
                 job.cancel().get();
                 return new Result(backend, rate, heap.peakBytes(), latency.percentiles, latency.samples, latency.sent,
                         backlogCpu, Math.round(rate * backlogCpu.seconds()), cpu.between(latency.from, latency.to, GROUPS));
             }
+        }
+    }
+
+    /**
+     * Where the tail comes from: each second of the measured window (by when the update was read), its
+     * updates over 200 ms and its slowest, next to the cores busy in that second by the threads that could
+     * hold a swipe up (the preference thread, RocksDB's own threads, checkpoints, GC, JIT).
+     */
+    private static void printTail(String backend, LatencyRun run, CpuSampler cpu, PrintStream out) {
+        List<String> shown = List.of("keyBy(swiper): preferences, encode updates", "RocksDB flush/compaction threads",
+                "checkpoints (async snapshot, upload)", "GC", "JIT");
+        out.printf("[%s] per second at %s: | s | updates | over 200 ms | max ms | cores | preference thread | RocksDB threads | checkpoints | GC | JIT |%n",
+                backend, "the rate");
+        int seconds = (int) ((run.to() - run.from()) / 1_000_000_000L);
+        for (int i = 0; i < seconds; i++) {
+            long from = run.from() + i * 1_000_000_000L;
+            long to = from + 1_000_000_000L;
+            int n = 0;
+            int slow = 0;
+            long max = 0;
+            for (int j = 0; j < run.arrivals().length; j++) {
+                if (run.arrivals()[j] >= from && run.arrivals()[j] < to) {
+                    n++;
+                    slow += run.latencies()[j] > 200 ? 1 : 0;
+                    max = Math.max(max, run.latencies()[j]);
+                }
+            }
+            CpuSampler.Usage u = cpu.between(from, to, GROUPS);
+            StringBuilder row = new StringBuilder(String.format("[%s] | %d | %d | %d | %d | %.2f |", backend, i, n, slow, max, u.total() / u.seconds()));
+            shown.forEach(g -> row.append(String.format(" %.2f |", u.cpuSeconds().get(g) / u.seconds())));
+            out.println(row);
         }
     }
 
@@ -245,7 +277,7 @@ final class PreferenceBench {
         }
     }
 
-    private record LatencyRun(double[] percentiles, long samples, long sent, long from, long to) {}
+    private record LatencyRun(double[] percentiles, long samples, long sent, long from, long to, long[] arrivals, long[] latencies) {}
 
     private static double cpuOf(CpuSampler cpu, LatencyRun run) {
         CpuSampler.Usage u = cpu.between(run.from, run.to, GROUPS);
@@ -259,6 +291,8 @@ final class PreferenceBench {
         long from;
         long to;
         List<Long> samples;
+        long[] arrivals;
+        long[] latencies;
         try (UpdateWatcher watcher = new UpdateWatcher(bootstrap, schemas, System.currentTimeMillis());
                 var producer = producer(bootstrap)) {
             var serializer = Topics.SWIPES.valueSerializer(schemas);
@@ -280,6 +314,10 @@ final class PreferenceBench {
             to = System.nanoTime();
             Thread.sleep(5_000); // the stragglers
             samples = watcher.latencies;
+            synchronized (samples) {
+                arrivals = watcher.arrivals.stream().mapToLong(Long::longValue).toArray();
+                latencies = samples.stream().mapToLong(Long::longValue).toArray();
+            }
         }
         long[] sorted;
         synchronized (samples) {
@@ -287,7 +325,7 @@ final class PreferenceBench {
         }
         return new LatencyRun(new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
                 percentile(sorted, 0.90), percentile(sorted, 0.999)},
-                sorted.length, sent, from, to);
+                sorted.length, sent, from, to, arrivals, latencies);
     }
 
     /**
@@ -297,6 +335,8 @@ final class PreferenceBench {
      */
     private static final class UpdateWatcher implements AutoCloseable {
         final List<Long> latencies = new ArrayList<>();
+        /** System.nanoTime() when each of {@link #latencies} was read. */
+        final List<Long> arrivals = new ArrayList<>();
         volatile long firstAt;
         volatile long lastAt;
         private final AtomicBoolean running = new AtomicBoolean(true);
@@ -334,6 +374,7 @@ final class PreferenceBench {
                                 if (at >= since) {
                                     synchronized (latencies) {
                                         latencies.add(System.currentTimeMillis() - at);
+                                        arrivals.add(now);
                                     }
                                 }
                             }
