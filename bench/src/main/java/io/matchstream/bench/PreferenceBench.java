@@ -238,8 +238,8 @@ final class PreferenceBench {
     private static void printTail(String backend, LatencyRun run, CpuSampler cpu, PrintStream out) {
         List<String> shown = List.of("keyBy(swiper): preferences, encode updates", "RocksDB flush/compaction threads",
                 "checkpoints (async snapshot, upload)", "GC", "JIT");
-        out.printf("[%s] per second at %s: | s | updates | over 200 ms | max ms | cores | preference thread | RocksDB threads | checkpoints | GC | JIT |%n",
-                backend, "the rate");
+        out.printf("[%s] per second at the rate: | s | updates | over 200 ms | max ms | cores | preference thread | RocksDB threads | checkpoints"
+                + " | GC | JIT |%n", backend);
         int seconds = (int) ((run.to() - run.from()) / 1_000_000_000L);
         for (int i = 0; i < seconds; i++) {
             long from = run.from() + i * 1_000_000_000L;
@@ -477,12 +477,17 @@ final class PreferenceBench {
     }
 
     static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(producerProperties(bootstrap, "lz4"), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The benchmarks' producers: batches of up to 256 KiB sent within 5 ms. */
+    static Properties producerProperties(String bootstrap, String compression) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+        return props;
     }
 
     static byte[] bytes(String s) {

@@ -351,12 +351,8 @@ final class PreferenceFloorBench {
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            Properties p = PreferenceBench.producerProperties(bootstrap, "none"); // as the job's update sink
             p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "floor-relay-" + index);
-            p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-            p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
             try (var consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
                     var producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
                 // Partitions 0, 2 to relay 0 and 1, 3 to relay 1, as the source splits them between two readers.
