@@ -14,6 +14,7 @@ public final class Bench {
             "       ./matchstream bench preference [--users N (default 100000)] [--warmup-swipes N (default 300000)] [--swipes N (default 300000)]",
             "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--warmup-seconds S at the rate, unmeasured (default 10)]",
             "                                 [--state-backends rocksdb,hashmap]",
+            "                                 [--floor kafka,flink,flink-at-least-once (instead: the least work a swipe costs on this stack)]",
             "                                 [--job FLAG=VALUE,... (preference job flags, e.g. checkpoint-interval-ms=5000)]",
             "                                 (a backend may carry its own: --state-backends rocksdb,rocksdb:rocksdb-compaction=universal;update-compression=none)",
             "       ./matchstream bench index [--vectors N (default 1000000)] [--queries N (default 200)] [--no-python] [--out DIR (default .matchstream/bench-index)]",
@@ -72,6 +73,7 @@ public final class Bench {
                     int seconds = 30;
                     int warmupSeconds = 10;
                     List<String> backends = List.of("rocksdb", "hashmap");
+                    List<String> floors = List.of();
                     String[] rest = Arrays.copyOfRange(args, 1, args.length);
                     for (int i = 0; i < rest.length; i++) {
                         switch (rest[i]) {
@@ -91,11 +93,16 @@ public final class Bench {
                             case "--seconds" -> seconds = Integer.parseInt(value(rest, ++i));
                             case "--warmup-seconds" -> warmupSeconds = Integer.parseInt(value(rest, ++i));
                             case "--state-backends" -> backends = List.of(value(rest, ++i).split(","));
+                            case "--floor" -> floors = List.of(value(rest, ++i).split(","));
                             default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
                         }
                     }
-                    PreferenceBench.run(new PreferenceBench.Options(users, warmup, swipes, rate, seconds, warmupSeconds, backends, jobFlags),
-                            System.out);
+                    if (!floors.isEmpty()) {
+                        PreferenceFloorBench.run(new PreferenceFloorBench.Options(users, warmup, swipes, floors), System.out);
+                    } else {
+                        PreferenceBench.run(new PreferenceBench.Options(users, warmup, swipes, rate, seconds, warmupSeconds, backends, jobFlags),
+                                System.out);
+                    }
                 }
                 case "index" -> IndexBench.run(IndexBench.Options.parse(Arrays.copyOfRange(args, 1, args.length)), System.out);
                 default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");

@@ -65,6 +65,13 @@ final class PreferenceBench {
     private static final String BROKER = "broker (in this JVM)";
     private static final String CLIENTS = "benchmark's producer and update reader";
 
+    static final CpuSampler.Group CHECKPOINT_THREADS = new CpuSampler.Group("checkpoints (async snapshot, upload)",
+            n -> n.startsWith("AsyncOperations") || n.startsWith("Flink-RocksDB") || n.startsWith("flink-operator-serialization")
+                    || n.startsWith("Changelog"));
+    static final CpuSampler.Group BROKER_THREADS = new CpuSampler.Group(BROKER, n -> n.startsWith("data-plane-kafka")
+            || n.startsWith("kafka-") && !n.startsWith("kafka-producer") || n.startsWith("broker-") || n.startsWith("controller-")
+            || n.startsWith("log-") || n.startsWith("ExpirationReaper"));
+
     /** Where the CPU goes, by thread: the job's tasks (each chain one thread per subtask), the broker, this benchmark. */
     private static final List<CpuSampler.Group> GROUPS = List.of(
             new CpuSampler.Group("source, decode (Kafka fetch included)", n -> n.startsWith("Source")),
@@ -73,10 +80,8 @@ final class PreferenceBench {
             new CpuSampler.Group("update sink (send)", n -> n.startsWith("preference updates")),
             new CpuSampler.Group("keyBy(pair): mutual likes + exactly-once sink", n -> n.startsWith("mutual likes") || n.startsWith("matches,")),
             new CpuSampler.Group("job's Kafka producer I/O threads", n -> n.startsWith("kafka-producer-network-thread | producer-matchstream")),
-            new CpuSampler.Group("checkpoints (async snapshot, upload)", n -> n.startsWith("AsyncOperations") || n.startsWith("Flink-RocksDB")
-                    || n.startsWith("flink-operator-serialization") || n.startsWith("Changelog")),
-            new CpuSampler.Group(BROKER, n -> n.startsWith("data-plane-kafka") || n.startsWith("kafka-") && !n.startsWith("kafka-producer")
-                    || n.startsWith("broker-") || n.startsWith("controller-") || n.startsWith("log-") || n.startsWith("ExpirationReaper")),
+            CHECKPOINT_THREADS,
+            BROKER_THREADS,
             new CpuSampler.Group(CLIENTS, n -> n.equals("update-watcher") || n.startsWith("kafka-producer-network-thread | producer-")
                     || n.equals("main") || n.equals("cpu-sampler") || n.equals("heap-sampler")));
 
@@ -144,7 +149,7 @@ final class PreferenceBench {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
+    static void deleteRecursively(Path dir) throws java.io.IOException {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -217,10 +222,42 @@ final class PreferenceBench {
                 out.printf("[%s] at %,d swipes/s: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, p99.9 %.0f ms (%,d updates), %.2f cores busy%n", backend,
                         options.rate(), latency.percentiles[0], latency.percentiles[3], latency.percentiles[1], latency.percentiles[4], latency.samples,
                         0.0 + cpuOf(cpu, latency));
+                printTail(backend, latency, cpu, out);
                 job.cancel().get();
                 return new Result(backend, rate, heap.peakBytes(), latency.percentiles, latency.samples, latency.sent,
                         backlogCpu, Math.round(rate * backlogCpu.seconds()), cpu.between(latency.from, latency.to, GROUPS));
             }
+        }
+    }
+
+    /**
+     * Where the tail comes from: each second of the measured window (by when the update was read), its
+     * updates over 200 ms and its slowest, next to the cores busy in that second by the threads that could
+     * hold a swipe up (the preference thread, RocksDB's own threads, checkpoints, GC, JIT).
+     */
+    private static void printTail(String backend, LatencyRun run, CpuSampler cpu, PrintStream out) {
+        List<String> shown = List.of("keyBy(swiper): preferences, encode updates", "RocksDB flush/compaction threads",
+                "checkpoints (async snapshot, upload)", "GC", "JIT");
+        out.printf("[%s] per second at the rate: | s | updates | over 200 ms | max ms | cores | preference thread | RocksDB threads | checkpoints"
+                + " | GC | JIT |%n", backend);
+        int seconds = (int) ((run.to() - run.from()) / 1_000_000_000L);
+        for (int i = 0; i < seconds; i++) {
+            long from = run.from() + i * 1_000_000_000L;
+            long to = from + 1_000_000_000L;
+            int n = 0;
+            int slow = 0;
+            long max = 0;
+            for (int j = 0; j < run.arrivals().length; j++) {
+                if (run.arrivals()[j] >= from && run.arrivals()[j] < to) {
+                    n++;
+                    slow += run.latencies()[j] > 200 ? 1 : 0;
+                    max = Math.max(max, run.latencies()[j]);
+                }
+            }
+            CpuSampler.Usage u = cpu.between(from, to, GROUPS);
+            StringBuilder row = new StringBuilder(String.format("[%s] | %d | %d | %d | %d | %.2f |", backend, i, n, slow, max, u.total() / u.seconds()));
+            shown.forEach(g -> row.append(String.format(" %.2f |", u.cpuSeconds().get(g) / u.seconds())));
+            out.println(row);
         }
     }
 
@@ -240,7 +277,7 @@ final class PreferenceBench {
         }
     }
 
-    private record LatencyRun(double[] percentiles, long samples, long sent, long from, long to) {}
+    private record LatencyRun(double[] percentiles, long samples, long sent, long from, long to, long[] arrivals, long[] latencies) {}
 
     private static double cpuOf(CpuSampler cpu, LatencyRun run) {
         CpuSampler.Usage u = cpu.between(run.from, run.to, GROUPS);
@@ -254,6 +291,8 @@ final class PreferenceBench {
         long from;
         long to;
         List<Long> samples;
+        long[] arrivals;
+        long[] latencies;
         try (UpdateWatcher watcher = new UpdateWatcher(bootstrap, schemas, System.currentTimeMillis());
                 var producer = producer(bootstrap)) {
             var serializer = Topics.SWIPES.valueSerializer(schemas);
@@ -275,6 +314,10 @@ final class PreferenceBench {
             to = System.nanoTime();
             Thread.sleep(5_000); // the stragglers
             samples = watcher.latencies;
+            synchronized (samples) {
+                arrivals = watcher.arrivals.stream().mapToLong(Long::longValue).toArray();
+                latencies = samples.stream().mapToLong(Long::longValue).toArray();
+            }
         }
         long[] sorted;
         synchronized (samples) {
@@ -282,7 +325,7 @@ final class PreferenceBench {
         }
         return new LatencyRun(new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1],
                 percentile(sorted, 0.90), percentile(sorted, 0.999)},
-                sorted.length, sent, from, to);
+                sorted.length, sent, from, to, arrivals, latencies);
     }
 
     /**
@@ -292,6 +335,8 @@ final class PreferenceBench {
      */
     private static final class UpdateWatcher implements AutoCloseable {
         final List<Long> latencies = new ArrayList<>();
+        /** System.nanoTime() when each of {@link #latencies} was read. */
+        final List<Long> arrivals = new ArrayList<>();
         volatile long firstAt;
         volatile long lastAt;
         private final AtomicBoolean running = new AtomicBoolean(true);
@@ -329,6 +374,7 @@ final class PreferenceBench {
                                 if (at >= since) {
                                     synchronized (latencies) {
                                         latencies.add(System.currentTimeMillis() - at);
+                                        arrivals.add(now);
                                     }
                                 }
                             }
@@ -379,7 +425,7 @@ final class PreferenceBench {
     }
 
     /** Waits until the group's committed offsets cover {@code records} of the topic. */
-    private static void awaitCommitted(Admin admin, String group, String topic, long records) throws Exception {
+    static void awaitCommitted(Admin admin, String group, String topic, long records) throws Exception {
         long last = -1;
         long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
         while (System.nanoTime() < deadline) {
@@ -430,16 +476,21 @@ final class PreferenceBench {
         }
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(producerProperties(bootstrap, "lz4"), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The benchmarks' producers: batches of up to 256 KiB sent within 5 ms. */
+    static Properties producerProperties(String bootstrap, String compression) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+        return props;
     }
 
-    private static byte[] bytes(String s) {
+    static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -44,7 +44,7 @@ public record PreferenceConfig(String bootstrapServers, String registryUrl, Stri
             Map.entry("update-compression", "none"),
             Map.entry("rocksdb-compaction", "level"),
             Map.entry("rocksdb-memory-per-slot", "managed"),
-            Map.entry("state-changelog", "false"),
+            Map.entry("state-changelog", "true"),
             Map.entry("changelog-materialize-interval-ms", "180000"));
 
     public static PreferenceConfig fromFlags(Map<String, String> flags, Map<String, String> env) {
