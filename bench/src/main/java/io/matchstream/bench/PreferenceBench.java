@@ -241,21 +241,23 @@ final class PreferenceBench {
         out.printf("[%s] per second at the rate: | s | updates | over 200 ms | max ms | cores | preference thread | RocksDB threads | checkpoints"
                 + " | GC | JIT |%n", backend);
         int seconds = (int) ((run.to() - run.from()) / 1_000_000_000L);
+        int[] n = new int[seconds];
+        int[] slow = new int[seconds];
+        long[] max = new long[seconds];
+        for (int j = 0; j < run.arrivals().length; j++) { // one pass, each update into its second
+            long offset = run.arrivals()[j] - run.from();
+            int i = offset < 0 ? -1 : (int) (offset / 1_000_000_000L);
+            if (i >= 0 && i < seconds) {
+                n[i]++;
+                slow[i] += run.latencies()[j] > 200 ? 1 : 0;
+                max[i] = Math.max(max[i], run.latencies()[j]);
+            }
+        }
         for (int i = 0; i < seconds; i++) {
             long from = run.from() + i * 1_000_000_000L;
-            long to = from + 1_000_000_000L;
-            int n = 0;
-            int slow = 0;
-            long max = 0;
-            for (int j = 0; j < run.arrivals().length; j++) {
-                if (run.arrivals()[j] >= from && run.arrivals()[j] < to) {
-                    n++;
-                    slow += run.latencies()[j] > 200 ? 1 : 0;
-                    max = Math.max(max, run.latencies()[j]);
-                }
-            }
-            CpuSampler.Usage u = cpu.between(from, to, GROUPS);
-            StringBuilder row = new StringBuilder(String.format("[%s] | %d | %d | %d | %d | %.2f |", backend, i, n, slow, max, u.total() / u.seconds()));
+            CpuSampler.Usage u = cpu.between(from, from + 1_000_000_000L, GROUPS);
+            StringBuilder row = new StringBuilder(String.format("[%s] | %d | %d | %d | %d | %.2f |", backend, i, n[i], slow[i], max[i],
+                    u.total() / u.seconds()));
             shown.forEach(g -> row.append(String.format(" %.2f |", u.cpuSeconds().get(g) / u.seconds())));
             out.println(row);
         }

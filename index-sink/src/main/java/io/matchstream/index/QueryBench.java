@@ -104,17 +104,16 @@ public final class QueryBench {
             try (KeepAliveClient client = new KeepAliveClient("localhost", server.port())) {
                 for (int q = -200; q < queries; q++) {
                     String user = askers[Math.floorMod(q, askers.length)];
-                    long start = System.nanoTime();
-                    service.recommend(user, 10, asOf);
+                    long nanos = inProcessNanos(service, user, asOf);
                     if (q >= 0) {
-                        inProcess[q] = System.nanoTime() - start;
+                        inProcess[q] = nanos;
                         admitted += shard.estimateAdmitted(shard.queryFor(user, 10, asOf).orElseThrow());
                     }
 
                     user = askers[Math.floorMod(q + third, askers.length)];
                     HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/v1/users/" + user
                             + "/recommendations?limit=10&asOf=" + asOf)).header("Authorization", "Bearer " + token).build();
-                    start = System.nanoTime();
+                    long start = System.nanoTime();
                     HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() != 200) {
                         throw new IllegalStateException(r.body());
@@ -123,31 +122,17 @@ public final class QueryBench {
                         overHttp[q] = System.nanoTime() - start;
                     }
 
-                    user = askers[Math.floorMod(q + 2 * third, askers.length)];
-                    start = System.nanoTime();
-                    String body = client.get("/v1/users/" + user + "/recommendations?limit=10&asOf=" + asOf, "Bearer " + token);
+                    nanos = client.recommendationsNanos(askers[Math.floorMod(q + 2 * third, askers.length)], asOf, token);
                     if (q >= 0) {
-                        overSocket[q] = System.nanoTime() - start;
-                    }
-                    if (!body.contains("recommendations")) {
-                        throw new IllegalStateException(body);
+                        overSocket[q] = nanos;
                     }
                 }
                 // Second round, the same queries without the JDK client: in-process and the lean client take turns.
                 // The JDK client's selector thread finishes its work after send() returns, on the same two cores as
                 // the query that follows: this round shows what the service adds without that neighbour.
                 for (int q = 0; q < queries; q++) {
-                    String user = askers[Math.floorMod(q, askers.length)];
-                    long start = System.nanoTime();
-                    service.recommend(user, 10, asOf);
-                    inProcessAlone[q] = System.nanoTime() - start;
-                    user = askers[Math.floorMod(q + third, askers.length)];
-                    start = System.nanoTime();
-                    String body = client.get("/v1/users/" + user + "/recommendations?limit=10&asOf=" + asOf, "Bearer " + token);
-                    overSocketAlone[q] = System.nanoTime() - start;
-                    if (!body.contains("recommendations")) {
-                        throw new IllegalStateException(body);
-                    }
+                    inProcessAlone[q] = inProcessNanos(service, askers[Math.floorMod(q, askers.length)], asOf);
+                    overSocketAlone[q] = client.recommendationsNanos(askers[Math.floorMod(q + third, askers.length)], asOf, token);
                 }
             }
             server.close();
@@ -189,6 +174,17 @@ public final class QueryBench {
             socket.setTcpNoDelay(true);
             this.in = new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16);
             this.out = socket.getOutputStream();
+        }
+
+        /** The time a {@code limit=10} recommendation for {@code user} takes over this connection (the answer checked after). */
+        long recommendationsNanos(String user, long asOf, String token) throws java.io.IOException {
+            long start = System.nanoTime();
+            String body = get("/v1/users/" + user + "/recommendations?limit=10&asOf=" + asOf, "Bearer " + token);
+            long nanos = System.nanoTime() - start;
+            if (!body.contains("recommendations")) {
+                throw new IllegalStateException(body);
+            }
+            return nanos;
         }
 
         String get(String path, String authorization) throws java.io.IOException {
@@ -293,6 +289,12 @@ public final class QueryBench {
         }
         return String.format("; all %.2f = query %.2f + search %.2f (filter %.2f; exact %.2f or ivf %.2f) + re-rank", median(t[0]),
                 median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[5]));
+    }
+
+    private static long inProcessNanos(RecommendationService service, String user, long asOf) {
+        long start = System.nanoTime();
+        service.recommend(user, 10, asOf);
+        return System.nanoTime() - start;
     }
 
     private static double median(long[] nanos) {
