@@ -543,6 +543,31 @@ JNIEXPORT jint JNICALL Java_io_matchstream_index_vector_FaissIndex_searchExact(
     });
 }
 
+// The stored vectors of ids (d floats each, in order) into out; an id without one gets NaN in its first
+// component. The query service's re-rank takes the candidates' embeddings from here: they are the vectors the
+// search just scored, so most are still in cache, where a key-value read would decode a copy.
+JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_vectors(
+        JNIEnv* env, jclass, jlong jh, jlongArray jids, jfloatArray jout) {
+    guarded(env, 0, [&]() -> int {
+        Handle* h = H(jh);
+        const jsize n = env->GetArrayLength(jids);
+        if ((size_t)env->GetArrayLength(jout) != (size_t)n * h->d) throw std::invalid_argument("output has the wrong length");
+        std::vector<jlong> ids(n);
+        env->GetLongArrayRegion(jids, 0, n, ids.data());
+        std::vector<float> out((size_t)n * h->d);
+        for (jsize i = 0; i < n; i++) {
+            int32_t slot = h->store.slot((idx_t)ids[i]);
+            if (slot < 0) {
+                out[(size_t)i * h->d] = NAN;
+            } else {
+                std::memcpy(out.data() + (size_t)i * h->d, h->store.at(slot), sizeof(float) * h->d);
+            }
+        }
+        env->SetFloatArrayRegion(jout, 0, (jsize)out.size(), out.data());
+        return 0;
+    });
+}
+
 // IVF search restricted to the admitted ids, over-fetching k * refine candidates and re-ranking them
 // exactly from the stored vectors (PQ codes alone cannot order near neighbours in 512-d).
 JNIEXPORT jint JNICALL Java_io_matchstream_index_vector_FaissIndex_searchIndex(

@@ -232,13 +232,15 @@ public final class Shard implements AutoCloseable {
             for (int i = 0; i < hits.size(); i++) {
                 users.add(store.userId(hits.ids()[i]));
             }
-            List<StoredVectors> embeddings = store.embeddings(users);
+            // The candidates' embeddings from the index of the query's model version (the vectors it just scored),
+            // their preference vectors from the store.
+            float[][] embeddings = index.vectors(hits.ids());
             List<StoredVectors> preferences = store.preferences(users);
             List<Candidate> out = new ArrayList<>(hits.size());
             for (int i = 0; i < hits.size(); i++) {
-                StoredVectors embedding = embeddings.get(i);
-                if (embedding == null || !embedding.modelVersion().equals(q.modelVersion())) {
-                    continue; // cannot happen while index and store change together; never serve a mixed version
+                float[] embedding = embeddings[i];
+                if (embedding == null) {
+                    continue; // cannot happen while the search and this read share the read lock
                 }
                 StoredVectors preference = preferences.get(i);
                 float reciprocal = 0;
@@ -246,7 +248,7 @@ public final class Shard implements AutoCloseable {
                     reciprocal = (float) Vectors.dot(preference.secondary(), q.embedding());
                 }
                 out.add(new Candidate(users.get(i), hits.scores()[i], reciprocal,
-                        weights.recencyScore(store.lastActive(hits.ids()[i]), q.asOfMillis()), embedding.primary()));
+                        weights.recencyScore(store.lastActive(hits.ids()[i]), q.asOfMillis()), embedding));
             }
             return out;
         } finally {

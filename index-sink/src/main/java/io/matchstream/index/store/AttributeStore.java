@@ -252,11 +252,6 @@ public final class AttributeStore implements AutoCloseable {
         }
     }
 
-    /** The embeddings of {@code userIds} in one batched read, in order; null where a user has none. */
-    public List<StoredVectors> embeddings(List<String> userIds) {
-        return multiGet(EMBEDDING, userIds);
-    }
-
     /** The preference updates of {@code userIds} in one batched read, in order; null where a user has none. */
     public List<StoredVectors> preferences(List<String> userIds) {
         return multiGet(PREFERENCE, userIds);
@@ -551,13 +546,29 @@ public final class AttributeStore implements AutoCloseable {
     private static IdFilter withinCells(long[] bits, PlaceGrid.Reach reach, VectorIndex.Near near) {
         long[] kept = new long[bits.length];
         long count = 0;
+        double x = near.x();
+        double y = near.y();
+        double z = near.z();
+        double minDot = near.minDot();
         for (int c = 0; c < reach.cells().size(); c++) {
             PlaceGrid.Cell cell = reach.cells().get(c);
-            boolean inside = reach.inside()[c];
             int[] ids = cell.ids;
+            if (reach.inside()[c]) {
+                for (int i = 0; i < cell.size; i++) {
+                    int id = ids[i];
+                    long bit = bits[id >>> 6] & (1L << id);
+                    kept[id >>> 6] |= bit;
+                    count += bit == 0 ? 0 : 1;
+                }
+                continue;
+            }
+            // The cell's own copy of its points (near.admits's dot product on the same doubles, so the same answer),
+            // read in order rather than a cache miss each in the store's points.
+            double[] points = cell.points;
             for (int i = 0; i < cell.size; i++) {
                 int id = ids[i];
-                if ((bits[id >>> 6] & (1L << id)) != 0 && (inside || near.admits(id))) {
+                if ((bits[id >>> 6] & (1L << id)) != 0
+                        && points[3 * i] * x + points[3 * i + 1] * y + points[3 * i + 2] * z >= minDot) {
                     kept[id >>> 6] |= 1L << id;
                     count++;
                 }

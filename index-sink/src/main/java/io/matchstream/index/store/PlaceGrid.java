@@ -28,12 +28,17 @@ final class PlaceGrid {
      */
     private static final double CELL_REACH = Math.toRadians(CELL_DEGREES) + 1e-6;
 
-    /** The profiles of one cell: {@code ids[0, size)}. */
+    /**
+     * The profiles of one cell: {@code ids[0, size)}, and their points on the unit sphere beside them ({@code
+     * points[3 i, 3 i + 3)} is the x, y, z of {@code ids[i]}, the same doubles as the attribute store's), so a
+     * radius check of a cell's profiles reads consecutive memory instead of a point anywhere in the store's.
+     */
     static final class Cell {
         final double x;
         final double y;
         final double z;
         int[] ids = new int[4];
+        double[] points = new double[12];
         int size;
 
         Cell(double x, double y, double z) {
@@ -66,8 +71,12 @@ final class PlaceGrid {
         Cell cell = cells.computeIfAbsent(band * LON_CELLS + column, key -> centre(band, column));
         if (cell.size == cell.ids.length) {
             cell.ids = Arrays.copyOf(cell.ids, cell.size * 2);
+            cell.points = Arrays.copyOf(cell.points, cell.size * 6);
         }
         cell.ids[cell.size] = id;
+        cell.points[3 * cell.size] = x;
+        cell.points[3 * cell.size + 1] = y;
+        cell.points[3 * cell.size + 2] = z;
         slot[id] = cell.size++;
         cellOf[id] = cell;
     }
@@ -79,6 +88,7 @@ final class PlaceGrid {
         }
         int last = cell.ids[--cell.size];
         cell.ids[slot[id]] = last;
+        System.arraycopy(cell.points, 3 * cell.size, cell.points, 3 * slot[id], 3);
         slot[last] = slot[id];
         cellOf[id] = null;
     }

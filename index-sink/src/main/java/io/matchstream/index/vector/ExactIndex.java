@@ -75,6 +75,15 @@ public final class ExactIndex implements VectorIndex {
         return true;
     }
 
+    @Override
+    public synchronized float[][] vectors(long[] ids) {
+        float[][] out = new float[ids.length][];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = vector(ids[i]);
+        }
+        return out;
+    }
+
     /** The stored vector, or null. */
     public synchronized float[] vector(long id) {
         Integer slot = slotOf.get(id);

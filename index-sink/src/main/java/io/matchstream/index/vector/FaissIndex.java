@@ -157,6 +157,24 @@ public final class FaissIndex implements VectorIndex {
         return searchIndexed(query, k, admitted, config.nprobe(), config.refineFactor());
     }
 
+    @Override
+    public float[][] vectors(long[] ids) {
+        float[] flat = new float[Math.multiplyExact(ids.length, dimension)];
+        lock.readLock().lock();
+        try {
+            vectors(live(), ids, flat);
+        } finally {
+            lock.readLock().unlock();
+        }
+        float[][] out = new float[ids.length][];
+        for (int i = 0; i < ids.length; i++) {
+            if (!Float.isNaN(flat[i * dimension])) {
+                out[i] = Arrays.copyOfRange(flat, i * dimension, (i + 1) * dimension);
+            }
+        }
+        return out;
+    }
+
     /** Exact inner-product scan over the stored vectors of the admitted ids. */
     public Hits searchExact(float[] query, int k, IdFilter admitted) {
         checkQuery(query, k);
@@ -370,6 +388,8 @@ public final class FaissIndex implements VectorIndex {
     private static native void upsert(long handle, long[] ids, float[] vectors);
 
     private static native boolean remove(long handle, long id);
+
+    private static native void vectors(long handle, long[] ids, float[] out);
 
     private static native int searchExact(long handle, float[] query, int k, long[] words, java.nio.ByteBuffer points,
             double x, double y, double z, double minDot, long[] outIds, float[] outScores);

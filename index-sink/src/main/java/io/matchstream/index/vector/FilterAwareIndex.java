@@ -66,6 +66,11 @@ public final class FilterAwareIndex implements VectorIndex {
     }
 
     @Override
+    public float[][] vectors(long[] ids) {
+        return index.vectors(ids);
+    }
+
+    @Override
     public Hits search(float[] query, int k, IdFilter admitted) {
         long size = index.size();
         long count = admitted == null ? size : Math.min(admitted.admittedCount(), size);

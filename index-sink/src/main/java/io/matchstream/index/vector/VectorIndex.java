@@ -28,6 +28,12 @@ public interface VectorIndex extends AutoCloseable {
      */
     Hits search(float[] query, int k, IdFilter admitted);
 
+    /**
+     * The vectors stored under {@code ids}, in order, as {@link #upsert} stored them (null for an id without
+     * one): the query service re-ranks its candidates with them.
+     */
+    float[][] vectors(long[] ids);
+
     /** Writes the index to {@code file} (the caller makes it atomic by renaming a temp file). */
     void save(java.nio.file.Path file);
 

@@ -135,6 +135,15 @@ class FaissIndexTest {
                 assertThat(index.search(other, 1, null).ids()).containsExactly(7L);
                 assertThat(index.searchExact(other, 5, null).ids()).doesNotContain(900L);
                 assertThat(index.search(other, 1, filterOf(900)).size()).isZero();
+
+                // The stored vectors, as upserted: 7's replaced one, the last id's (moved into 900's freed slot), none
+                // for the removed id or one never added.
+                float[][] stored = index.vectors(new long[] {7, n - 1, 900, n + 5, 3});
+                assertThat(stored[0]).containsExactly(other);
+                assertThat(stored[1]).containsExactly(row(base, n - 1));
+                assertThat(stored[2]).isNull();
+                assertThat(stored[3]).isNull();
+                assertThat(stored[4]).containsExactly(row(base, 3));
             }
         }
     }
