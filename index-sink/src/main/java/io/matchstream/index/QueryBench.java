@@ -251,7 +251,7 @@ public final class QueryBench {
             }
             RecommendationQuery q = shard.queryFor(e.getKey(), 50, asOf).orElseThrow();
             line.append(String.format(" %s %.2f (%d / %d; %s%s)", e.getKey(), e.getValue() / 1e6, shard.estimateAdmitted(q),
-                    shard.admittedCount(q), plans, planTimes(shard, service, index, q, asOf)));
+                    shard.admittedCount(q), plans, planTimes(shard, store, service, index, q, asOf)));
         }
         System.out.println(line);
     }
@@ -259,10 +259,12 @@ public final class QueryBench {
     /**
      * Where one asker's time goes (medians of 21 runs): the whole recommendation, building the query, the shard's
      * search, its filter, and for the planned Faiss index what each plan takes for that filter (exact scan against
-     * the IVF pass the planner would size), so the planner's choice can be checked.
+     * the IVF pass the planner would size), so the planner's choice can be checked, and reading the candidates'
+     * vectors for the re-rank (embeddings from the index, preference vectors from the store).
      */
-    private static String planTimes(Shard shard, RecommendationService service, VectorIndex index, RecommendationQuery q, long asOf) {
-        long[][] t = new long[6][21];
+    private static String planTimes(Shard shard, AttributeStore store, RecommendationService service, VectorIndex index,
+            RecommendationQuery q, long asOf) {
+        long[][] t = new long[8][21];
         for (int r = 0; r < 21; r++) {
             long start = System.nanoTime();
             service.recommend(q.userId(), 10, asOf);
@@ -286,9 +288,20 @@ public final class QueryBench {
                         planned.refine(count, planned.size()));
                 t[5][r] = System.nanoTime() - start;
             }
+            VectorIndex.Hits hits = index.search(q.queryVector(), q.k(), admitted);
+            List<String> users = new java.util.ArrayList<>(hits.size());
+            for (long id : hits.ids()) {
+                users.add(store.userId(id));
+            }
+            start = System.nanoTime();
+            index.vectors(hits.ids());
+            t[6][r] = System.nanoTime() - start;
+            start = System.nanoTime();
+            store.preferences(users);
+            t[7][r] = System.nanoTime() - start;
         }
-        return String.format("; all %.2f = query %.2f + search %.2f (filter %.2f; exact %.2f or ivf %.2f) + re-rank", median(t[0]),
-                median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[5]));
+        return String.format("; all %.2f = query %.2f + search %.2f (filter %.2f; exact %.2f or ivf %.2f; candidates' embeddings %.2f and preferences %.2f) + re-rank",
+                median(t[0]), median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[5]), median(t[6]), median(t[7]));
     }
 
     private static long inProcessNanos(RecommendationService service, String user, long asOf) {
