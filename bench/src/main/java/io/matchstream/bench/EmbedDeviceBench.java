@@ -28,6 +28,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -205,12 +206,15 @@ public final class EmbedDeviceBench {
                         pipelines.add(Pipeline.open(config.with(Map.of("inference-device", device))));
                     }
                     StringBuilder row = new StringBuilder("| " + device + " | " + count);
+                    List<String> firstCalls = new ArrayList<>();
                     for (int batch : options.batchSizes()) {
                         List<ProfileUpload> uploads = Collections.nCopies(batch, upload(jpeg));
                         Throughput t = time(options.photos(), batch, pipelines, uploads);
                         row.append(String.format(" | %.1f faces/s, %.1f / %.1f ms", t.facesPerSecond, t.p50Ms, t.p99Ms));
+                        firstCalls.add(String.format("%.0f ms (batch %d)", t.firstCallMs, batch));
                     }
                     out.println(row.append(" |"));
+                    out.println("  (warm-up, untimed: each pipeline's first call on its thread took up to " + String.join(", ", firstCalls) + ")");
                 } finally {
                     for (Pipeline p : pipelines) {
                         p.close();
@@ -314,24 +318,42 @@ public final class EmbedDeviceBench {
         }
     }
 
-    private record Throughput(double facesPerSecond, double p50Ms, double p99Ms) {}
+    /** @param firstCallMs the slowest of the pipelines' first warm-up calls, each on the thread that then times it */
+    private record Throughput(double facesPerSecond, double p50Ms, double p99Ms, double firstCallMs) {}
 
-    /** {@code faces} faces in calls of {@code batch}, shared among the pipelines, one thread each. */
+    /**
+     * {@code faces} faces in calls of {@code batch}, shared among the pipelines, one thread each. Each thread
+     * warms its pipeline up first (3 calls: TorchScript's profiling executor optimises a shape on its first
+     * calls, and libtorch sets up per-thread state, e.g. on a GPU, on a thread's first call); the clock starts
+     * when all are warm.
+     */
     private static Throughput time(int faces, int batch, List<Pipeline> pipelines, List<ProfileUpload> uploads) throws Exception {
-        for (Pipeline p : pipelines) {
-            for (int i = 0; i < 3; i++) { // TorchScript's profiling executor optimises a shape on its first calls
-                p.embedder.embed(uploads);
-            }
-        }
         int calls = Math.max(pipelines.size(), faces / batch);
         double[] perFace = new double[calls];
+        double[] firstCall = new double[pipelines.size()];
         AtomicInteger next = new AtomicInteger();
+        CyclicBarrier warm = new CyclicBarrier(pipelines.size() + 1);
         ExecutorService pool = Executors.newFixedThreadPool(pipelines.size());
-        long start = System.nanoTime();
+        long start;
         try {
             List<Future<?>> running = new ArrayList<>();
-            for (Pipeline p : pipelines) {
+            for (int w = 0; w < pipelines.size(); w++) {
+                Pipeline p = pipelines.get(w);
+                int worker = w;
                 running.add(pool.submit(() -> {
+                    try {
+                        for (int i = 0; i < 3; i++) {
+                            long at = System.nanoTime();
+                            p.embedder.embed(uploads);
+                            if (i == 0) {
+                                firstCall[worker] = (System.nanoTime() - at) / 1e6;
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        warm.reset(); // the others and the clock stop waiting
+                        throw e;
+                    }
+                    warm.await();
                     for (int i = next.getAndIncrement(); i < calls; i = next.getAndIncrement()) {
                         long at = System.nanoTime();
                         List<PhotoEmbedder.Outcome> out = p.embedder.embed(uploads);
@@ -343,6 +365,8 @@ public final class EmbedDeviceBench {
                     return null;
                 }));
             }
+            warm.await();
+            start = System.nanoTime();
             for (Future<?> f : running) {
                 f.get();
             }
@@ -352,7 +376,7 @@ public final class EmbedDeviceBench {
         double seconds = (System.nanoTime() - start) / 1e9;
         Arrays.sort(perFace);
         return new Throughput(calls * batch / seconds, perFace[calls / 2],
-                perFace[Math.min(calls - 1, (int) Math.ceil(calls * 0.99) - 1)]);
+                perFace[Math.min(calls - 1, (int) Math.ceil(calls * 0.99) - 1)], Arrays.stream(firstCall).max().orElse(0));
     }
 
     /** The index of the face in {@code faces} whose box overlaps {@code face} most, or {@code fallback} if none does. */
