@@ -11,6 +11,7 @@ public final class Bench {
             "       ./matchstream bench embed [--photos N (default 256)] [--warmup-photos N (default 256)] [--tail-photos N (default 128)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
             "       ./matchstream bench embed-devices [--photos N (default 512)] [--photo-width PX] [--batch-sizes 1,8,32] [--gpu-pipelines N (default 4)]",
             "                                 [--photo-dir DIR] [--vectors-out FILE] [--reference FILE]   (the embedder on the CPU and every GPU DJL finds)",
+            "                                 [--throughput-devices cpu,gpu:0 (default all)] [--stages CALLS (time each stage on its own, default 0: off)]",
             "       ./matchstream bench preference [--users N (default 100000)] [--warmup-swipes N (default 300000)] [--swipes N (default 300000)]",
             "                                 [--rate SWIPES_PER_S (default 5000)] [--seconds S (default 30)] [--warmup-seconds S at the rate, unmeasured (default 10)]",
             "                                 [--state-backends rocksdb,hashmap]",

@@ -28,6 +28,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -52,7 +53,7 @@ public final class EmbedDeviceBench {
     private static final Path ASTRONAUT = Path.of("/usr/lib/python3/dist-packages/skimage/data/astronaut.png");
 
     record Options(int photos, int photoWidth, List<Integer> batchSizes, int gpuPipelines, Path photoDir, Path vectorsOut,
-            Path reference) {}
+            Path reference, List<String> throughputDevices, int stageCalls) {}
 
     private EmbedDeviceBench() {}
 
@@ -64,6 +65,8 @@ public final class EmbedDeviceBench {
         Path photoDir = null;
         Path vectorsOut = null;
         Path reference = null;
+        List<String> throughputDevices = null;
+        int stageCalls = 0;
         for (int i = 0; i < args.length; i++) {
             String value = i + 1 < args.length ? args[i + 1] : null;
             if (value == null) {
@@ -77,10 +80,13 @@ public final class EmbedDeviceBench {
                 case "--photo-dir" -> photoDir = Path.of(value);
                 case "--vectors-out" -> vectorsOut = Path.of(value);
                 case "--reference" -> reference = Path.of(value);
+                case "--throughput-devices" -> throughputDevices = List.of(value.split(","));
+                case "--stages" -> stageCalls = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown flag " + args[i - 1]);
             }
         }
-        run(new Options(photos, width, batches, gpuPipelines, photoDir, vectorsOut, reference), System.out);
+        run(new Options(photos, width, batches, gpuPipelines, photoDir, vectorsOut, reference, throughputDevices, stageCalls),
+                System.out);
     }
 
     static void run(Options options, PrintStream out) throws Exception {
@@ -181,11 +187,16 @@ public final class EmbedDeviceBench {
         // 2. Faces per second through the embedder, per device, same photo, same batch sizes.
         BufferedImage photo = BenchPhotos.scaled(ImageIO.read(sample.toFile()), options.photoWidth());
         byte[] jpeg = BenchPhotos.jpeg(photo);
+        List<String> timed = options.throughputDevices() == null ? devices
+                : devices.stream().filter(options.throughputDevices()::contains).toList();
+        if (options.stageCalls() > 0) {
+            stages(options, config, timed, jpeg, out);
+        }
         out.printf("%nthroughput: face-api demo/sample2.jpg scaled to %dx%d, %d photos per row, embedder with its head"
                 + " (decode, detect, landmarks, align, encode + head); faces/s and per-face latency p50 / p99%n",
                 photo.getWidth(), photo.getHeight(), options.photos());
         out.println("| device | pipelines | " + String.join(" | ", options.batchSizes().stream().map(b -> "batch " + b).toList()) + " |");
-        for (String device : devices) {
+        for (String device : timed) {
             List<Integer> pipelineCounts = device.equals("cpu") ? List.of(Runtime.getRuntime().availableProcessors())
                     : options.gpuPipelines() > 1 ? List.of(1, options.gpuPipelines()) : List.of(1);
             for (int count : pipelineCounts) {
@@ -195,16 +206,86 @@ public final class EmbedDeviceBench {
                         pipelines.add(Pipeline.open(config.with(Map.of("inference-device", device))));
                     }
                     StringBuilder row = new StringBuilder("| " + device + " | " + count);
+                    List<String> firstCalls = new ArrayList<>();
                     for (int batch : options.batchSizes()) {
                         List<ProfileUpload> uploads = Collections.nCopies(batch, upload(jpeg));
                         Throughput t = time(options.photos(), batch, pipelines, uploads);
                         row.append(String.format(" | %.1f faces/s, %.1f / %.1f ms", t.facesPerSecond, t.p50Ms, t.p99Ms));
+                        firstCalls.add(String.format("%.0f ms (batch %d)", t.firstCallMs, batch));
                     }
                     out.println(row.append(" |"));
+                    out.println("  (warm-up, untimed: each pipeline's first call on its thread took up to " + String.join(", ", firstCalls) + ")");
                 } finally {
                     for (Pipeline p : pipelines) {
                         p.close();
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Where one pipeline's time goes: each stage of {@link PhotoEmbedder#embed} run on its own over the same
+     * {@code batch} photos, {@code --stages} calls after 3 warm-up calls, ms a face (mean). Detect and landmarks
+     * include their Java input preparation and output decoding; encode includes the crops' preparation.
+     */
+    private static void stages(Options options, EmbeddingConfig config, List<String> devices, byte[] jpeg, PrintStream out)
+            throws Exception {
+        String[] names = {"decode", "detect", "landmarks", "align", "encode", "head"};
+        out.printf("%nstages: one pipeline, the throughput photo, %d calls a cell after 3 warm-up calls; ms a face, mean"
+                + " (each stage run on its own; embed() is the whole call)%n", options.stageCalls());
+        out.println("| device | batch | " + String.join(" | ", names) + " | sum | embed() |");
+        FaceAligner aligner = new FaceAligner(config.job().faceMargin());
+        for (String device : devices) {
+            try (Pipeline p = Pipeline.open(config.with(Map.of("inference-device", device)))) {
+                for (int batch : options.batchSizes()) {
+                    List<ProfileUpload> uploads = Collections.nCopies(batch, upload(jpeg));
+                    double[] total = new double[names.length + 1];
+                    for (int call = -3; call < options.stageCalls(); call++) {
+                        long[] t = new long[names.length + 2];
+                        t[0] = System.nanoTime();
+                        List<BufferedImage> images = new ArrayList<>();
+                        for (int i = 0; i < batch; i++) {
+                            images.add(PhotoEmbedder.decode(ByteBuffer.wrap(jpeg)));
+                        }
+                        t[1] = System.nanoTime();
+                        List<DetectedFace> faces = new ArrayList<>();
+                        for (BufferedImage image : images) {
+                            faces.add(p.detector.detect(image).get(0));
+                        }
+                        t[2] = System.nanoTime();
+                        List<io.matchstream.embedding.Landmarks> marks = new ArrayList<>();
+                        for (int i = 0; i < batch; i++) {
+                            marks.add(p.landmarks.detect(images.get(i), faces.get(i)));
+                        }
+                        t[3] = System.nanoTime();
+                        List<BufferedImage> crops = new ArrayList<>();
+                        for (int i = 0; i < batch; i++) {
+                            crops.add(aligner.align(images.get(i), faces.get(i), marks.get(i)));
+                        }
+                        t[4] = System.nanoTime();
+                        float[][] vectors = p.encoder.encode(crops);
+                        t[5] = System.nanoTime();
+                        if (p.head != null) {
+                            p.head.project(vectors);
+                        }
+                        t[6] = System.nanoTime();
+                        p.embedder.embed(uploads);
+                        t[7] = System.nanoTime();
+                        if (call >= 0) {
+                            for (int s = 0; s <= names.length; s++) {
+                                total[s] += (t[s + 1] - t[s]) / 1e6 / batch;
+                            }
+                        }
+                    }
+                    StringBuilder row = new StringBuilder("| " + device + " | " + batch);
+                    double sum = 0;
+                    for (int s = 0; s < names.length; s++) {
+                        sum += total[s];
+                        row.append(String.format(" | %.2f", total[s] / options.stageCalls()));
+                    }
+                    row.append(String.format(" | %.2f | %.2f |", sum / options.stageCalls(), total[names.length] / options.stageCalls()));
+                    out.println(row);
                 }
             }
         }
@@ -237,24 +318,42 @@ public final class EmbedDeviceBench {
         }
     }
 
-    private record Throughput(double facesPerSecond, double p50Ms, double p99Ms) {}
+    /** @param firstCallMs the slowest of the pipelines' first warm-up calls, each on the thread that then times it */
+    private record Throughput(double facesPerSecond, double p50Ms, double p99Ms, double firstCallMs) {}
 
-    /** {@code faces} faces in calls of {@code batch}, shared among the pipelines, one thread each. */
+    /**
+     * {@code faces} faces in calls of {@code batch}, shared among the pipelines, one thread each. Each thread
+     * warms its pipeline up first (3 calls: TorchScript's profiling executor optimises a shape on its first
+     * calls, and libtorch sets up per-thread state, e.g. on a GPU, on a thread's first call); the clock starts
+     * when all are warm.
+     */
     private static Throughput time(int faces, int batch, List<Pipeline> pipelines, List<ProfileUpload> uploads) throws Exception {
-        for (Pipeline p : pipelines) {
-            for (int i = 0; i < 3; i++) { // TorchScript's profiling executor optimises a shape on its first calls
-                p.embedder.embed(uploads);
-            }
-        }
         int calls = Math.max(pipelines.size(), faces / batch);
         double[] perFace = new double[calls];
+        double[] firstCall = new double[pipelines.size()];
         AtomicInteger next = new AtomicInteger();
+        CyclicBarrier warm = new CyclicBarrier(pipelines.size() + 1);
         ExecutorService pool = Executors.newFixedThreadPool(pipelines.size());
-        long start = System.nanoTime();
+        long start;
         try {
             List<Future<?>> running = new ArrayList<>();
-            for (Pipeline p : pipelines) {
+            for (int w = 0; w < pipelines.size(); w++) {
+                Pipeline p = pipelines.get(w);
+                int worker = w;
                 running.add(pool.submit(() -> {
+                    try {
+                        for (int i = 0; i < 3; i++) {
+                            long at = System.nanoTime();
+                            p.embedder.embed(uploads);
+                            if (i == 0) {
+                                firstCall[worker] = (System.nanoTime() - at) / 1e6;
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        warm.reset(); // the others and the clock stop waiting
+                        throw e;
+                    }
+                    warm.await();
                     for (int i = next.getAndIncrement(); i < calls; i = next.getAndIncrement()) {
                         long at = System.nanoTime();
                         List<PhotoEmbedder.Outcome> out = p.embedder.embed(uploads);
@@ -266,6 +365,8 @@ public final class EmbedDeviceBench {
                     return null;
                 }));
             }
+            warm.await();
+            start = System.nanoTime();
             for (Future<?> f : running) {
                 f.get();
             }
@@ -275,7 +376,7 @@ public final class EmbedDeviceBench {
         double seconds = (System.nanoTime() - start) / 1e9;
         Arrays.sort(perFace);
         return new Throughput(calls * batch / seconds, perFace[calls / 2],
-                perFace[Math.min(calls - 1, (int) Math.ceil(calls * 0.99) - 1)]);
+                perFace[Math.min(calls - 1, (int) Math.ceil(calls * 0.99) - 1)], Arrays.stream(firstCall).max().orElse(0));
     }
 
     /** The index of the face in {@code faces} whose box overlaps {@code face} most, or {@code fallback} if none does. */
