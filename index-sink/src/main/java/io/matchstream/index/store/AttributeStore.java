@@ -424,49 +424,47 @@ public final class AttributeStore implements AutoCloseable {
             return new IdFilter(bits, 0);
         }
         // Both sides' gender and age filters, the model version and the partitions are word-wide bitmap
-        // operations: the candidate's gender in the user's seeking set, the candidate's age in the user's range
-        // (ORs of the per-age bitmaps that have anyone in them), the user's gender and age accepted by the candidate.
+        // operations, all in one pass that also counts: the candidate's gender in the user's seeking set, the
+        // candidate's age in the user's range (two cumulative age bitmaps), the user's gender and age accepted by
+        // the candidate.
         int lo = Math.max(0, q.minAge());
         int hi = Math.min(MAX_AGE, q.maxAge());
         if (lo > hi || q.gender() < 0 || q.gender() >= GENDERS) {
             return new IdFilter(bits, 0); // no age admitted, or a gender nobody can seek
         }
-        for (int g = 0; g < GENDERS; g++) {
+        long[][] sought = new long[Integer.bitCount(q.seekingMask() & ((1 << GENDERS) - 1))][];
+        for (int g = 0, n = 0; g < GENDERS; g++) {
             if ((q.seekingMask() & (1 << g)) != 0) {
-                long[] gb = genderBits[g];
-                for (int w = 0; w < words; w++) {
-                    bits[w] |= gb[w];
-                }
+                sought[n++] = genderBits[g];
             }
         }
         long[] upToHi = agesUpTo[hi];
         long[] seeks = seekingBits[q.gender()];
         long[] accepts = q.age() >= 0 && q.age() <= MAX_AGE ? acceptsAgeBits[q.age()] : accepting(q.age(), words);
         long[] sameVersion = versionBits.get(version);
-        if (lo == 0) {
-            for (int w = 0; w < words; w++) {
-                bits[w] &= upToHi[w] & seeks[w] & accepts[w] & sameVersion[w];
-            }
-        } else {
-            long[] belowLo = agesUpTo[lo - 1];
-            for (int w = 0; w < words; w++) {
-                bits[w] &= upToHi[w] & ~belowLo[w] & seeks[w] & accepts[w] & sameVersion[w];
-            }
-        }
         long[] owned = ownedBits(ownedPartition, words);
-        if (owned != null) {
-            for (int w = 0; w < words; w++) {
-                bits[w] &= owned[w];
+        long[] belowLo = lo == 0 ? null : agesUpTo[lo - 1];
+        long before = 0; // counted in the same pass: the bitmaps are read once a query
+        for (int w = 0; w < words; w++) {
+            long gender = 0;
+            for (long[] g : sought) {
+                gender |= g[w];
             }
+            long word = gender & upToHi[w] & seeks[w] & accepts[w] & sameVersion[w];
+            if (belowLo != null) {
+                word &= ~belowLo[w];
+            }
+            if (owned != null) {
+                word &= owned[w];
+            }
+            bits[w] = word;
+            before += Long.bitCount(word);
         }
         for (long id : excluded) {
-            if (id >= 0 && id < nextId) {
+            if (id >= 0 && id < nextId && (bits[(int) (id >>> 6)] & (1L << id)) != 0) {
                 bits[(int) (id >>> 6)] &= ~(1L << id);
+                before--;
             }
-        }
-        long before = 0;
-        for (long word : bits) {
-            before += Long.bitCount(word);
         }
         // The radius: within d km <=> the points' dot product >= cos(d / R). Few candidates left: check each
         // now, so the count is exact. Many, but the grid cells the radius reaches hold a small share of all
