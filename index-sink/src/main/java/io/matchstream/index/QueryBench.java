@@ -1,6 +1,7 @@
 package io.matchstream.index;
 
 import io.matchstream.events.Gender;
+import io.matchstream.events.PreferenceUpdate;
 import io.matchstream.events.ProfileAttributes;
 import io.matchstream.events.ProfileEmbedding;
 import io.matchstream.events.Swipe;
@@ -38,6 +39,7 @@ public final class QueryBench {
         String indexType = args.length > 2 ? args[2] : "faiss";
         int dim = 512;
         Random random = new Random(42);
+        Random preferenceRandom = new Random(43);
         Path dir = Files.createTempDirectory("query-benchmark");
         IndexServiceConfig config = IndexServiceConfig.defaultsConfig().with(Map.of("http-port", "0", "index-type", indexType,
                 "rate-limit-per-minute", "1000000", "http-threads", "2"));
@@ -65,7 +67,25 @@ public final class QueryBench {
                 for (int d = 0; d < dim; d++) {
                     v[d] += 0.6f * noise[d];
                 }
-                shard.applyEmbedding(new ProfileEmbedding(user, floats(Vectors.unit(v)), "v1", "bench", null, false, "e-" + user, t0));
+                float[] e = Vectors.unit(v);
+                shard.applyEmbedding(new ProfileEmbedding(user, floats(e), "v1", "bench", null, false, "e-" + user, t0));
+                if (i % 2 == 0) {
+                    // Half the profiles have swiped: a preference vector P (the mean of the faces they liked, near one
+                    // cluster) and the blended vector E = 0.7 E_base + 0.3 P, so queries use E and the re-rank reads
+                    // candidates' P for the reciprocal score, as in production. Its own random stream keeps the
+                    // profiles and askers those of the runs before.
+                    float[] pref = centres[preferenceRandom.nextInt(centres.length)].clone();
+                    float[] jitter = randomUnit(preferenceRandom, dim);
+                    for (int d = 0; d < dim; d++) {
+                        pref[d] += 0.3f * jitter[d];
+                    }
+                    pref = Vectors.unit(pref);
+                    float[] blended = new float[dim];
+                    for (int d = 0; d < dim; d++) {
+                        blended[d] = 0.7f * e[d] + 0.3f * pref[d];
+                    }
+                    shard.applyPreference(new PreferenceUpdate(user, floats(Vectors.unit(blended)), floats(pref), 5L, 5L, "v1", 1L, t0));
+                }
             }
             String[] askers = new String[200];
             for (int a = 0; a < askers.length; a++) {
@@ -90,61 +110,55 @@ public final class QueryBench {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String token = Tokens.hs256(config.jwtHs256Secret(), config.jwtIssuer(), "bench", "admin", Duration.ofHours(1));
             long[] inProcess = new long[queries];
-            long[] overHttp = new long[queries];
             long[] overSocket = new long[queries];
-            long[] inProcessAlone = new long[queries];
-            long[] overSocketAlone = new long[queries];
+            long[] inProcessWithJdk = new long[queries];
+            long[] overHttp = new long[queries];
             long admitted = 0;
-            // The three paths take turns query by query, so a noisy moment on the shared cores (another process, a
-            // GC cycle, a compaction) falls on all three alike; each path walks the askers from its own third of
-            // the list, so no path finds the user's data warm from the path before it.
-            int third = askers.length / 3;
-            // The lean client: one blocking keep-alive socket, as a backend's pooled connection would be: what
-            // the service adds, without the JDK client's own thread hand-offs.
+            // Two paths take turns query by query in each round, so a noisy moment on the shared cores (another
+            // process, a GC cycle, a compaction) falls on both alike; each walks the askers from its own half of
+            // the list, so neither finds the user's data warm from the other. Round 1: the in-process baseline and
+            // the lean client, one blocking keep-alive socket, as a backend's pooled connection would be (what the
+            // service adds). Round 2: the baseline and the JDK's HttpClient, whose selector thread goes on working
+            // after send() returns, on the same two cores as the next query: a client that shares the service's
+            // cores, in a round of its own so that it does not slow the other client's queries.
+            int half = askers.length / 2;
             try (KeepAliveClient client = new KeepAliveClient("localhost", server.port())) {
                 for (int q = -200; q < queries; q++) {
                     String user = askers[Math.floorMod(q, askers.length)];
                     long nanos = inProcessNanos(service, user, asOf);
+                    long socketNanos = client.recommendationsNanos(askers[Math.floorMod(q + half, askers.length)], asOf, token);
                     if (q >= 0) {
                         inProcess[q] = nanos;
+                        overSocket[q] = socketNanos;
                         admitted += shard.estimateAdmitted(shard.queryFor(user, 10, asOf).orElseThrow());
                     }
-
-                    user = askers[Math.floorMod(q + third, askers.length)];
-                    HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/v1/users/" + user
-                            + "/recommendations?limit=10&asOf=" + asOf)).header("Authorization", "Bearer " + token).build();
-                    long start = System.nanoTime();
-                    HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException(r.body());
-                    }
-                    if (q >= 0) {
-                        overHttp[q] = System.nanoTime() - start;
-                    }
-
-                    nanos = client.recommendationsNanos(askers[Math.floorMod(q + 2 * third, askers.length)], asOf, token);
-                    if (q >= 0) {
-                        overSocket[q] = nanos;
-                    }
                 }
-                // Second round, the same queries without the JDK client: in-process and the lean client take turns.
-                // The JDK client's selector thread finishes its work after send() returns, on the same two cores as
-                // the query that follows: this round shows what the service adds without that neighbour.
-                for (int q = 0; q < queries; q++) {
-                    inProcessAlone[q] = inProcessNanos(service, askers[Math.floorMod(q, askers.length)], asOf);
-                    overSocketAlone[q] = client.recommendationsNanos(askers[Math.floorMod(q + third, askers.length)], asOf, token);
+            }
+            for (int q = -200; q < queries; q++) {
+                long nanos = inProcessNanos(service, askers[Math.floorMod(q, askers.length)], asOf);
+                String user = askers[Math.floorMod(q + half, askers.length)];
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/v1/users/" + user
+                        + "/recommendations?limit=10&asOf=" + asOf)).header("Authorization", "Bearer " + token).build();
+                long start = System.nanoTime();
+                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException(r.body());
+                }
+                if (q >= 0) {
+                    overHttp[q] = System.nanoTime() - start;
+                    inProcessWithJdk[q] = nanos;
                 }
             }
             server.close();
             System.out.printf("%d profiles x %d-d (%s), built in %.1f s; %d queries of 10, mean estimated admitted %.0f (%.2f%%)%n",
                     profiles, dim, indexType, buildSeconds, queries, admitted / (double) queries, 100.0 * admitted / queries / profiles);
             System.out.printf("%-62s %10s %10s%n", "path", "p50 ms", "p99 ms");
+            System.out.println("round 1, in-process and the keep-alive client taking turns:");
             row("in-process search + re-rank (baseline)", inProcess);
-            row("HTTP (JDK HttpClient): JWT, rate limit, search, re-rank, JSON", overHttp);
-            row("HTTP (keep-alive socket client): the same", overSocket);
-            System.out.println("second round, without the JDK client (in-process and the lean client taking turns):");
-            row("in-process search + re-rank (baseline)", inProcessAlone);
-            row("HTTP (keep-alive socket client)", overSocketAlone);
+            row("HTTP (keep-alive socket client): JWT, rate limit, the same, JSON", overSocket);
+            System.out.println("round 2, in-process and the JDK HttpClient taking turns:");
+            row("in-process search + re-rank (baseline)", inProcessWithJdk);
+            row("HTTP (JDK HttpClient): the same", overHttp);
             if (index instanceof FilterAwareIndex planned) {
                 long[] plans = planned.planCounts();
                 System.out.printf("planner: %d exact, %d index, %d index-then-exact fallbacks%n", plans[0], plans[1], plans[2]);
