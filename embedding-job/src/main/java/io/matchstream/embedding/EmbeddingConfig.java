@@ -25,7 +25,7 @@ import java.util.Map;
  *       faces.</li>
  *   <li>{@code --face-detector-fit} / {@code MATCHSTREAM_FACE_DETECTOR_FIT}: {@code content} (default) pads
  *       the resized photo only to the next multiple of 32 of each side, {@code square} to the whole square as
- *       face-api does (its exact boxes; a landscape 640 x 456 photo then costs the detector 30% more).</li>
+ *       face-api does (its exact boxes; the detector then costs a third more on a 640 x 456 photo).</li>
  * </ul>
  */
 public record EmbeddingConfig(Path faceModel, Path faceDetector, Path faceLandmarks, double faceMinScore,

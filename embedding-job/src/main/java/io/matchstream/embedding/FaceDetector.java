@@ -41,7 +41,8 @@ public final class FaceDetector implements AutoCloseable {
         /**
          * The same resize, bit for bit, padded only up to the next multiple of 32 of each side (416 x 320 for a
          * 640 x 456 photo): the net is fully convolutional, and a square of mostly padding costs as much per
-         * pixel as the photo. The boxes differ from face-api's slightly, as the net sees less padding.
+         * pixel as the photo. Faces within the net's reach of the right or bottom edge get slightly different
+         * boxes from face-api's, as the net sees less of the black padding there (FaceDetectorFitTest).
          */
         CONTENT;
 
