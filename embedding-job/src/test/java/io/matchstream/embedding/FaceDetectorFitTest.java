@@ -2,8 +2,6 @@ package io.matchstream.embedding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -130,7 +128,7 @@ class FaceDetectorFitTest {
         if (Files.isRegularFile(ASTRONAUT)) {
             photos.put("astronaut.png", read(ASTRONAUT));
         }
-        photos.put("640 wide sample2.jpg (the benchmark's)", scaled(photos.get("sample2.jpg"), 640));
+        photos.put("640 wide sample2.jpg (the benchmark's)", StageLatency.scaled(photos.get("sample2.jpg"), 640));
         for (int i = 1; i <= 6; i++) {
             BufferedImage photo = photos.get("sample" + i + ".jpg");
             int width = Math.min(photo.getWidth(), photo.getHeight() * 3 / 4);
@@ -145,15 +143,5 @@ class FaceDetectorFitTest {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
-    }
-
-    private static BufferedImage scaled(BufferedImage image, int width) {
-        int height = Math.round(image.getHeight() * (float) width / image.getWidth());
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(image, 0, 0, width, height, null);
-        g.dispose();
-        return out;
     }
 }

@@ -128,7 +128,8 @@ public final class StageLatency {
         }
     }
 
-    private static BufferedImage scaled(BufferedImage image, int width) {
+    /** The photo scaled to {@code width} as the benchmark scales it (bilinear, int RGB). */
+    static BufferedImage scaled(BufferedImage image, int width) {
         int height = Math.round((float) image.getHeight() * width / image.getWidth());
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
