@@ -6,16 +6,17 @@ TinyFaceDetector is face-api's YOLOv2-style face detector (src/tinyFaceDetector/
 isFirstLayerConv2d = true, filterSizes [3, 16, 32, 64, 128, 256, 512], one class, 5 anchors). This file
 reproduces that forward pass:
 
-  input  N x 3 x S x S float32, RGB, pixel values 0..255 (after face-api's pad-to-square + resize; S = 416
-         by default, any multiple of 32 works)
+  input  N x 3 x H x W float32, RGB, pixel values 0..255 (after face-api's pad-to-square + resize: H = W = S,
+         416 by default; or the detector's 'content' fit, padded only to the next multiple of 32 of each side;
+         any multiples of 32 work)
   x = (x - [117.001, 114.697, 97.404]) / 255
   conv0: conv3x3 'valid' + bias -> leaky
   maxpool 2/2 'same'
   conv1..conv5: pad 1 -> depthwise 3x3 -> pointwise 1x1 -> + bias -> leaky, each but the last followed by
          maxpool 2/2 'same'; after conv5 a maxpool 2/1 'same'
   conv8: conv1x1 + bias
-  output N x G x G x 5 x 5 float32 (G = S / 32): per grid row, column and anchor the raw
-         [tx, ty, tw, th, score logit], i.e. face-api's reshape([G, G, 5, 5]) of the NHWC conv output.
+  output N x H/32 x W/32 x 5 x 5 float32: per grid row, column and anchor the raw
+         [tx, ty, tw, th, score logit], i.e. face-api's reshape([G, G, 5, 5]) of the NHWC conv output (G = S / 32).
          Sigmoid / exp, the anchors and NMS are left to the caller, as face-api does them in JS.
 
 leaky(x) is face-api's relu(x - 0.1 x) + 0.1 x. TF's 'same' max pooling with a 2x2 window pads only after
@@ -110,8 +111,8 @@ class TinyFaceDetector(torch.nn.Module):
         x = self._leaky(self._max_pool_2(self._separable(x, self.conv4_dw, self.conv4_pw, self.conv4_b)))
         x = self._leaky(self._max_pool_1(self._separable(x, self.conv5_dw, self.conv5_pw, self.conv5_b)))
         x = F.conv2d(x, self.conv8_w, self.conv8_b)  # N x 25 x G x G, channel = anchor * 5 + k (5 anchors, 5 values each)
-        n, _, g, _ = x.shape
-        return x.view(n, 5, 5, g, g).permute(0, 3, 4, 1, 2).contiguous()
+        n, _, rows, columns = x.shape
+        return x.view(n, 5, 5, rows, columns).permute(0, 3, 4, 1, 2).contiguous()
 
 
 def main():
@@ -123,8 +124,10 @@ def main():
         scripted = torch.jit.script(net)
         probe = torch.rand(2, 3, 416, 416) * 255
         out = scripted(probe)
-        if tuple(out.shape) != (2, 13, 13, 5, 5) or not torch.isfinite(out).all():
-            raise SystemExit(f"converted model gives {tuple(out.shape)}, finite={bool(torch.isfinite(out).all())}")
+        wide = scripted(probe[:, :, :320, :])
+        if tuple(out.shape) != (2, 13, 13, 5, 5) or not torch.isfinite(out).all() or tuple(wide.shape) != (2, 10, 13, 5, 5):
+            raise SystemExit(f"converted model gives {tuple(out.shape)} and {tuple(wide.shape)}, "
+                             f"finite={bool(torch.isfinite(out).all())}")
     tmp = output + ".tmp"
     scripted.save(tmp)
     os.replace(tmp, output)

@@ -8,7 +8,7 @@
 #
 #   face-api-1.7.15/          @vladmandic/face-api 1.7.15 from npm (MIT; dlib's weights are public domain)
 #   face_recognition.pt       dlib ResNet-29 face descriptor as TorchScript: N x 3 x 150 x 150 RGB 0..255 -> N x 128
-#   tiny_face_detector.pt     face-api's TinyFaceDetector as TorchScript: N x 3 x S x S RGB 0..255 -> N x S/32 x S/32 x 5 x 5
+#   tiny_face_detector.pt     face-api's TinyFaceDetector as TorchScript: N x 3 x H x W RGB 0..255 -> N x H/32 x W/32 x 5 x 5
 #   face_landmarks_68.pt      face-api's FaceLandmark68Net as TorchScript: N x 3 x 112 x 112 RGB 0..255 -> N x 136
 #   face_landmarks_68_tiny.pt face-api's FaceLandmark68TinyNet, the same interface (faster, less precise)
 set -euo pipefail

@@ -76,9 +76,9 @@ final class EmbedBench {
         byte[] jpeg = BenchPhotos.jpeg(photo);
         out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos per run after %d to warm up"
                 + " (the job: and before %d more, unmeasured),"
-                + " %d cores; detector input %d, landmarks %s, encoder %s, libtorch threads %s%n", photo.getWidth(), photo.getHeight(),
+                + " %d cores; detector input %d (%s fit), landmarks %s, encoder %s, libtorch threads %s%n", photo.getWidth(), photo.getHeight(),
                 jpeg.length, options.photos(), options.warmupPhotos(), options.tailPhotos(), Runtime.getRuntime().availableProcessors(),
-                config.faceDetectorInputSize(),
+                config.faceDetectorInputSize(), config.faceDetectorFit(),
                 config.faceLandmarks().getFileName(), config.faceModel().getFileName(),
                 config.job().inferenceThreads() == 0 ? "libtorch's default" : config.job().inferenceThreads());
 

@@ -30,6 +30,38 @@ final class FaceInput {
      * (3 x size x size floats at {@code offset}); {@code centred} splits the padding around the image.
      */
     static void writeSquareChw(BufferedImage image, int size, boolean centred, float[] out, int offset) {
+        writeChw(image, size, centred, size, size, out, offset);
+    }
+
+    /**
+     * The top-left {@code columns} x {@code rows} of {@link #writeSquareChw}'s uncentred {@code size} x
+     * {@code size} output as RGB planes (3 x rows x columns floats at {@code offset}): the same values, less
+     * the padding beyond them.
+     */
+    static void writeTopLeftChw(BufferedImage image, int size, int columns, int rows, float[] out, int offset) {
+        if (columns > size || rows > size) {
+            throw new IllegalArgumentException(columns + " x " + rows + " is not within the " + size + " x " + size + " square");
+        }
+        writeChw(image, size, false, columns, rows, out, offset);
+    }
+
+    /**
+     * How many of the {@code size} output columns (or rows) of the uncentred square resize read a pixel of
+     * an image side {@code length} long, the longest side being {@code side}: those after them are padding.
+     */
+    static int resizedExtent(int length, int side, int size) {
+        if (side == size) {
+            return length;
+        }
+        double scale = (double) side / size; // as writeChw maps output to source
+        int extent = 0;
+        while (extent < size && (int) Math.floor(extent * scale) < length) {
+            extent++;
+        }
+        return extent;
+    }
+
+    private static void writeChw(BufferedImage image, int size, boolean centred, int columns, int rows, float[] out, int offset) {
         int width = image.getWidth();
         int height = image.getHeight();
         int side = Math.max(width, height);
@@ -39,14 +71,14 @@ final class FaceInput {
         int left = width < height ? before : 0;
         int top = height < width ? before : 0;
 
-        int plane = size * size;
+        int plane = columns * rows;
         if (side == size) {
             int[] argb = rgb(image);
-            for (int r = 0; r < size; r++) {
-                for (int c = 0; c < size; c++) {
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < columns; c++) {
                     int p = padded(argb, width, height, c - left, r - top);
                     for (int ch = 0; ch < 3; ch++) {
-                        out[offset + ch * plane + r * size + c] = channel(p, ch);
+                        out[offset + ch * plane + r * columns + c] = channel(p, ch);
                     }
                 }
             }
@@ -56,12 +88,12 @@ final class FaceInput {
         // output rows use it), then each output value between its two rows. The operations per value are
         // those of interpolating the four pixels in one go (same operands, same order), so the values are
         // bit for bit the same. -1 marks a row or column in the padding.
-        Rows rows = Rows.of(image);
+        Rows source = Rows.of(image);
         double scale = (double) side / size;
-        int[] column0 = new int[size];
-        int[] column1 = new int[size];
-        double[] columnFraction = new double[size];
-        for (int c = 0; c < size; c++) {
+        int[] column0 = new int[columns];
+        int[] column1 = new int[columns];
+        double[] columnFraction = new double[columns];
+        for (int c = 0; c < columns; c++) {
             double sourceCol = c * scale;
             int c0 = (int) Math.floor(sourceCol);
             int c1 = Math.min(side - 1, (int) Math.ceil(sourceCol));
@@ -69,20 +101,20 @@ final class FaceInput {
             column0[c] = inside(c0 - left, width);
             column1[c] = inside(c1 - left, width);
         }
-        double[] upper = new double[3 * size];
-        double[] lower = new double[3 * size];
+        double[] upper = new double[3 * columns];
+        double[] lower = new double[3 * columns];
         int upperRow = Integer.MIN_VALUE;
         int lowerRow = Integer.MIN_VALUE;
-        for (int r = 0; r < size; r++) {
+        for (int r = 0; r < rows; r++) {
             double sourceRow = r * scale;
             int r0 = (int) Math.floor(sourceRow);
             int r1 = Math.min(side - 1, (int) Math.ceil(sourceRow));
             double rowFraction = sourceRow - r0;
-            int at = offset + r * size;
+            int at = offset + r * columns;
             if (inside(r0 - top, height) < 0 && inside(r1 - top, height) < 0) {
                 // both source rows in the padding: every value is 0 + (0 - 0) * fraction = +0
                 for (int ch = 0; ch < 3; ch++, at += plane) {
-                    java.util.Arrays.fill(out, at, at + size, 0f);
+                    java.util.Arrays.fill(out, at, at + columns, 0f);
                 }
                 continue;
             }
@@ -93,21 +125,21 @@ final class FaceInput {
                     lower = swap;
                     lowerRow = upperRow;
                 } else {
-                    rows.across(inside(r0 - top, height), column0, column1, columnFraction, upper);
+                    source.across(inside(r0 - top, height), column0, column1, columnFraction, upper);
                 }
                 upperRow = r0;
             }
             double[] below = upper;
             if (r1 != r0) {
                 if (r1 != lowerRow) {
-                    rows.across(inside(r1 - top, height), column0, column1, columnFraction, lower);
+                    source.across(inside(r1 - top, height), column0, column1, columnFraction, lower);
                     lowerRow = r1;
                 }
                 below = lower;
             }
             for (int ch = 0; ch < 3; ch++, at += plane) {
-                int from = ch * size;
-                for (int c = 0; c < size; c++) {
+                int from = ch * columns;
+                for (int c = 0; c < columns; c++) {
                     double top0 = upper[from + c];
                     out[at + c] = (float) (top0 + (below[from + c] - top0) * rowFraction);
                 }

@@ -15,10 +15,10 @@ public final class DetectorInputSizes {
     public static void main(String[] args) {
         int[] sizes = args.length == 0 ? new int[] {320, 256} : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         EmbeddingConfig config = EmbeddingConfig.defaults();
-        try (FaceDetector reference = FaceDetector.open(config.faceDetector(), 416, config.faceMinScore())) {
+        try (FaceDetector reference = FaceDetector.open(config.faceDetector(), 416, config.faceDetectorFit(), config.faceMinScore())) {
             List<TrainHead.Face> faces = TrainHead.realFaces(config, reference);
             for (int size : sizes) {
-                try (FaceDetector smaller = FaceDetector.open(config.faceDetector(), size, config.faceMinScore())) {
+                try (FaceDetector smaller = FaceDetector.open(config.faceDetector(), size, config.faceDetectorFit(), config.faceMinScore())) {
                     int found = 0;
                     int extra = 0;
                     double lowestIou = 1;

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The converted TinyFaceDetector, run through DJL, against the faces face-api's own TF.js code found in
  * the same images (src/test/resources/face-reference/detector_reference.json, made by
- * models/make_reference.sh). Needs models/setup.sh to have run; without the model every test here fails
- * saying so.
+ * models/make_reference.sh), with face-api's square fit. Needs models/setup.sh to have run; without the
+ * model every test here fails saying so.
  *
  * <p>The photos are face-api's demo JPEGs as the reference script decoded them (jpeg-js), scaled to 480
  * wide and stored as PNG, so both sides see the same pixels: decoding the original JPEGs with ImageIO
@@ -42,7 +42,7 @@ class FaceDetectorTest {
         try (InputStream in = FaceDetectorTest.class.getResourceAsStream("/face-reference/detector_reference.json")) {
             reference = new ObjectMapper().readTree(in);
         }
-        detector = FaceDetector.open(EmbeddingConfig.defaults());
+        detector = FaceDetector.open(EmbeddingConfig.defaults().with(Map.of("face-detector-fit", "square")));
     }
 
     @AfterAll

@@ -46,7 +46,7 @@ class FaceInputTest {
             float[] slow = new float[3 * size * size];
             FaceInput.writeSquareChw(decoded, size, false, fast, 0);
             FaceInput.writeSquareChw(generic, size, false, slow, 0);
-            assertThat(fast).as("input %d", size).containsExactly(slow);
+            assertThat(fast).as("input %d", size).isEqualTo(slow);
         }
     }
 
@@ -60,9 +60,46 @@ class FaceInputTest {
                 for (boolean centred : new boolean[] {false, true}) {
                     float[] fast = new float[3 * size * size];
                     FaceInput.writeSquareChw(image, size, centred, fast, 0);
+                    // isEqualTo, not containsExactly: the same bitwise comparison, without minutes of AssertJ's diffing
                     assertThat(fast).as("%d x %d to %d, centred %s", image.getWidth(), image.getHeight(), size, centred)
-                            .containsExactly(fourPixelResize(image, size, centred));
+                            .isEqualTo(fourPixelResize(image, size, centred));
                 }
+            }
+        }
+    }
+
+    @Test
+    void theContentFitIsTheSquaresTopLeftAndCoversThePhoto() throws IOException {
+        BufferedImage landscape = decodedJpeg();
+        BufferedImage portrait = landscape.getSubimage(100, 0, 90, landscape.getHeight());
+        BufferedImage small = landscape.getSubimage(200, 40, 61, 47);
+        for (BufferedImage image : new BufferedImage[] {landscape, portrait, small}) {
+            for (int size : new int[] {416, 320}) {
+                int side = Math.max(image.getWidth(), image.getHeight());
+                int columns = FaceInput.resizedExtent(image.getWidth(), side, size);
+                int rows = FaceInput.resizedExtent(image.getHeight(), side, size);
+                assertThat(Math.max(columns, rows)).isEqualTo(size);
+                float[] square = new float[3 * size * size];
+                FaceInput.writeSquareChw(image, size, false, square, 0);
+                float[] topLeft = new float[3 * rows * columns];
+                FaceInput.writeTopLeftChw(image, size, columns, rows, topLeft, 0);
+                float[] cut = new float[3 * rows * columns];
+                float[] beyond = new float[3 * size * size];
+                for (int ch = 0; ch < 3; ch++) {
+                    for (int r = 0; r < size; r++) {
+                        for (int c = 0; c < size; c++) {
+                            float value = square[ch * size * size + r * size + c];
+                            if (r < rows && c < columns) {
+                                cut[ch * rows * columns + r * columns + c] = value;
+                            } else {
+                                beyond[ch * size * size + r * size + c] = value;
+                            }
+                        }
+                    }
+                }
+                String what = image.getWidth() + " x " + image.getHeight() + " to " + size;
+                assertThat(topLeft).as(what).isEqualTo(cut);
+                assertThat(beyond).as("%s: the padding beyond %d x %d", what, columns, rows).isEqualTo(new float[beyond.length]);
             }
         }
     }

@@ -16,7 +16,7 @@ public final class LandmarkNets {
     public static void main(String[] args) {
         EmbeddingConfig config = EmbeddingConfig.defaults();
         FaceAligner aligner = new FaceAligner(config.job().faceMargin());
-        try (FaceDetector detector = FaceDetector.open(config.faceDetector(), 416, config.faceMinScore());
+        try (FaceDetector detector = FaceDetector.open(config.faceDetector(), 416, config.faceDetectorFit(), config.faceMinScore());
                 FaceLandmarks full = FaceLandmarks.open(EmbeddingConfig.DEFAULT_FACE_LANDMARKS);
                 FaceLandmarks tiny = FaceLandmarks.open(EmbeddingConfig.TINY_FACE_LANDMARKS);
                 DlibFaceEncoder encoder = DlibFaceEncoder.open(config)) {

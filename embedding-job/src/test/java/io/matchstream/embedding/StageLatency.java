@@ -20,7 +20,8 @@ import javax.imageio.ImageIO;
 /**
  * Prints what each stage of the embedding pipeline costs per photo (median and p90 in ms), on the
  * benchmark's photo (face-api's demo/sample2.jpg scaled to 640 wide, as a JPEG), for the variants a
- * speed change chooses between: detector input 416 / 320 / 256, the full and the tiny landmark net.
+ * speed change chooses between: detector input 416 / 320 / 256 (square fit; 416 also with the content fit),
+ * the full and the tiny landmark net.
  * The stages run interleaved, one call of each per round, so load from other processes on a shared
  * machine spreads over all of them alike and their ratios stay comparable. Next to wall time it prints
  * the calling thread's CPU time, which other processes do not inflate; it is the whole cost only while
@@ -52,11 +53,13 @@ public final class StageLatency {
 
         Path other = args.length > 2 ? Path.of(args[2]) : config.faceDetector();
 
-        try (FaceDetector d416 = FaceDetector.open(config.faceDetector(), 416, config.faceMinScore());
-                FaceDetector d320 = FaceDetector.open(config.faceDetector(), 320, config.faceMinScore());
-                FaceDetector d256 = FaceDetector.open(config.faceDetector(), 256, config.faceMinScore());
-                FaceDetector other416 = FaceDetector.open(other, 416, config.faceMinScore());
-                FaceDetector other320 = FaceDetector.open(other, 320, config.faceMinScore());
+        FaceDetector.Fit square = FaceDetector.Fit.SQUARE;
+        try (FaceDetector d416 = FaceDetector.open(config.faceDetector(), 416, square, config.faceMinScore());
+                FaceDetector content416 = FaceDetector.open(config.faceDetector(), 416, FaceDetector.Fit.CONTENT, config.faceMinScore());
+                FaceDetector d320 = FaceDetector.open(config.faceDetector(), 320, square, config.faceMinScore());
+                FaceDetector d256 = FaceDetector.open(config.faceDetector(), 256, square, config.faceMinScore());
+                FaceDetector other416 = FaceDetector.open(other, 416, square, config.faceMinScore());
+                FaceDetector other320 = FaceDetector.open(other, 320, square, config.faceMinScore());
                 FaceLandmarks full = FaceLandmarks.open(config.faceLandmarks());
                 FaceLandmarks tiny = FaceLandmarks.open(config.faceLandmarks().resolveSibling("face_landmarks_68_tiny.pt"));
                 DlibFaceEncoder encoder = DlibFaceEncoder.open(config)) {
@@ -73,6 +76,7 @@ public final class StageLatency {
             stages.put("detect: read pixels (Java)", () -> FaceInput.rgb(decoded));
             stages.put("detect 416: prepare (Java)", () -> FaceInput.writeSquareChw(decoded, 416, false, buffer416, 0));
             stages.put("detect 416", () -> d416.detect(decoded));
+            stages.put("detect 416, content fit", () -> content416.detect(decoded));
             stages.put("detect 320: prepare (Java)", () -> FaceInput.writeSquareChw(decoded, 320, false, buffer320, 0));
             stages.put("detect 320", () -> d320.detect(decoded));
             stages.put("detect 256", () -> d256.detect(decoded));
@@ -124,7 +128,8 @@ public final class StageLatency {
         }
     }
 
-    private static BufferedImage scaled(BufferedImage image, int width) {
+    /** The photo scaled to {@code width} as the benchmark scales it (bilinear, int RGB). */
+    static BufferedImage scaled(BufferedImage image, int width) {
         int height = Math.round((float) image.getHeight() * width / image.getWidth());
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
