@@ -554,16 +554,15 @@ JNIEXPORT void JNICALL Java_io_matchstream_index_vector_FaissIndex_vectors(
         if ((size_t)env->GetArrayLength(jout) != (size_t)n * h->d) throw std::invalid_argument("output has the wrong length");
         std::vector<jlong> ids(n);
         env->GetLongArrayRegion(jids, 0, n, ids.data());
-        std::vector<float> out((size_t)n * h->d);
+        const float missing = NAN;
         for (jsize i = 0; i < n; i++) {
             int32_t slot = h->store.slot((idx_t)ids[i]);
             if (slot < 0) {
-                out[(size_t)i * h->d] = NAN;
+                env->SetFloatArrayRegion(jout, i * h->d, 1, &missing);
             } else {
-                std::memcpy(out.data() + (size_t)i * h->d, h->store.at(slot), sizeof(float) * h->d);
+                env->SetFloatArrayRegion(jout, i * h->d, h->d, h->store.at(slot)); // straight from the store, no staging copy
             }
         }
-        env->SetFloatArrayRegion(jout, 0, (jsize)out.size(), out.data());
         return 0;
     });
 }
