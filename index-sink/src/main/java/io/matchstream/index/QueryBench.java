@@ -122,7 +122,16 @@ public final class QueryBench {
             // after send() returns, on the same two cores as the next query: a client that shares the service's
             // cores, in a round of its own so that it does not slow the other client's queries.
             int half = askers.length / 2;
+            long[] healthOnly = new long[queries];
             try (KeepAliveClient client = new KeepAliveClient("localhost", server.port())) {
+                // What a request costs with no work behind it: the client's and the server's thread each woken once.
+                for (int q = -200; q < queries; q++) {
+                    long start = System.nanoTime();
+                    client.get("/health", "Bearer " + token);
+                    if (q >= 0) {
+                        healthOnly[q] = System.nanoTime() - start;
+                    }
+                }
                 for (int q = -200; q < queries; q++) {
                     String user = askers[Math.floorMod(q, askers.length)];
                     long nanos = inProcessNanos(service, user, asOf);
@@ -150,15 +159,25 @@ public final class QueryBench {
                 }
             }
             server.close();
+            long[][] stages = stageRound(askers, queries, shard, store, index, config.overfetch(), asOf);
             System.out.printf("%d profiles x %d-d (%s), built in %.1f s; %d queries of 10, mean estimated admitted %.0f (%.2f%%)%n",
                     profiles, dim, indexType, buildSeconds, queries, admitted / (double) queries, 100.0 * admitted / queries / profiles);
             System.out.printf("%-62s %10s %10s%n", "path", "p50 ms", "p99 ms");
+            row("round 0, GET /health over the keep-alive client (HTTP alone)", healthOnly);
             System.out.println("round 1, in-process and the keep-alive client taking turns:");
             row("in-process search + re-rank (baseline)", inProcess);
             row("HTTP (keep-alive socket client): JWT, rate limit, the same, JSON", overSocket);
             System.out.println("round 2, in-process and the JDK HttpClient taking turns:");
             row("in-process search + re-rank (baseline)", inProcessWithJdk);
             row("HTTP (JDK HttpClient): the same", overHttp);
+            System.out.println("round 3, the in-process search's stages timed one by one, in the same order of askers:");
+            String[] stageNames = {"build the query (profile, vectors, exclusions)", "filter (both sides, radius, exclusions)",
+                    "index search (planned)", "candidates' embeddings (index)", "candidates' preferences (store)"};
+            for (int s = 0; s < stageNames.length; s++) {
+                row("  " + stageNames[s], stages[s]);
+            }
+            row("  the stages' sum", stages[stageNames.length]);
+            System.out.println("  the slowest 1% of sums, mean ms a stage: " + slowestSplit(stages, stageNames.length));
             if (index instanceof FilterAwareIndex planned) {
                 long[] plans = planned.planCounts();
                 System.out.printf("planner: %d exact, %d index, %d index-then-exact fallbacks%n", plans[0], plans[1], plans[2]);
@@ -278,7 +297,8 @@ public final class QueryBench {
      */
     private static String planTimes(Shard shard, AttributeStore store, RecommendationService service, VectorIndex index,
             RecommendationQuery q, long asOf) {
-        long[][] t = new long[8][21];
+        long[][] t = new long[10][21];
+        VectorIndex.IdFilter exactFilter = shard.admittedFilter(q, true);
         for (int r = 0; r < 21; r++) {
             long start = System.nanoTime();
             service.recommend(q.userId(), 10, asOf);
@@ -301,6 +321,15 @@ public final class QueryBench {
                 planned.faiss().searchIndexed(q.queryVector(), q.k(), admitted, planned.nprobe(count, planned.size()),
                         planned.refine(count, planned.size()));
                 t[5][r] = System.nanoTime() - start;
+                // The same IVF pass with the radius already in the bitmap (no lazy check per visited id), then
+                // with a shortlist of k only (no deeper exact re-rank): what the radius checks and the refine cost.
+                start = System.nanoTime();
+                planned.faiss().searchIndexed(q.queryVector(), q.k(), exactFilter, planned.nprobe(count, planned.size()),
+                        planned.refine(count, planned.size()));
+                t[8][r] = System.nanoTime() - start;
+                start = System.nanoTime();
+                planned.faiss().searchIndexed(q.queryVector(), q.k(), admitted, planned.nprobe(count, planned.size()), 1);
+                t[9][r] = System.nanoTime() - start;
             }
             VectorIndex.Hits hits = index.search(q.queryVector(), q.k(), admitted);
             List<String> users = new java.util.ArrayList<>(hits.size());
@@ -314,8 +343,64 @@ public final class QueryBench {
             store.preferences(users);
             t[7][r] = System.nanoTime() - start;
         }
-        return String.format("; all %.2f = query %.2f + search %.2f (filter %.2f; exact %.2f or ivf %.2f; candidates' embeddings %.2f and preferences %.2f) + re-rank",
-                median(t[0]), median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[5]), median(t[6]), median(t[7]));
+        return String.format("; all %.2f = query %.2f + search %.2f (filter %.2f; exact %.2f or ivf %.2f [radius in the bitmap %.2f, "
+                + "shortlist k %.2f]; candidates' embeddings %.2f and preferences %.2f) + re-rank",
+                median(t[0]), median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[5]), median(t[8]), median(t[9]),
+                median(t[6]), median(t[7]));
+    }
+
+    /**
+     * The shard's search taken apart (what {@link Shard#search} does, stage by stage), each asker cold as in
+     * rounds 1 and 2: which stage makes the slow queries slow. Rows: the stages, then their sum.
+     */
+    private static long[][] stageRound(String[] askers, int queries, Shard shard, AttributeStore store, VectorIndex index,
+            int overfetch, long asOf) {
+        long[][] t = new long[6][queries];
+        for (int q = -200; q < queries; q++) {
+            String user = askers[Math.floorMod(q, askers.length)];
+            long[] at = new long[6];
+            at[0] = System.nanoTime();
+            RecommendationQuery query = shard.queryFor(user, Math.max(10, 10 * overfetch), asOf).orElseThrow();
+            at[1] = System.nanoTime();
+            VectorIndex.IdFilter admitted = shard.admittedFilter(query);
+            at[2] = System.nanoTime();
+            VectorIndex.Hits hits = index.search(query.queryVector(), query.k(), admitted);
+            at[3] = System.nanoTime();
+            index.vectors(hits.ids());
+            at[4] = System.nanoTime();
+            List<String> users = new java.util.ArrayList<>(hits.size());
+            for (long id : hits.ids()) {
+                users.add(store.userId(id));
+            }
+            store.preferences(users);
+            at[5] = System.nanoTime();
+            if (q >= 0) {
+                for (int s = 0; s < 5; s++) {
+                    t[s][q] = at[s + 1] - at[s];
+                }
+                t[5][q] = at[5] - at[0];
+            }
+        }
+        return t;
+    }
+
+    /** The mean of each stage over the queries whose sum (row {@code sumRow}) is in the slowest 1%. */
+    private static String slowestSplit(long[][] stages, int sumRow) {
+        Integer[] order = new Integer[stages[sumRow].length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(stages[sumRow][b], stages[sumRow][a]));
+        int n = Math.max(1, order.length / 100);
+        StringBuilder out = new StringBuilder();
+        for (int s = 0; s <= sumRow; s++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += stages[s][order[i]];
+            }
+            out.append(String.format(s == 0 ? "%.2f" : s == sumRow ? " = %.2f" : " + %.2f", sum / n / 1e6));
+        }
+        return out.toString();
     }
 
     private static long inProcessNanos(RecommendationService service, String user, long asOf) {

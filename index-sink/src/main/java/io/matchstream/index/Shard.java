@@ -258,9 +258,14 @@ public final class Shard implements AutoCloseable {
 
     /** The filter {@link #search} hands the index for {@code q} (the benchmark times the plans with it). */
     VectorIndex.IdFilter admittedFilter(RecommendationQuery q) {
+        return admittedFilter(q, false);
+    }
+
+    /** {@link #admittedFilter(RecommendationQuery)}, with the radius applied to every candidate when {@code exact}. */
+    VectorIndex.IdFilter admittedFilter(RecommendationQuery q, boolean exact) {
         lock.readLock().lock();
         try {
-            return store.admitted(q, ownedPartition, excludedIds(q));
+            return store.admitted(q, ownedPartition, excludedIds(q), exact);
         } finally {
             lock.readLock().unlock();
         }
