@@ -170,7 +170,7 @@ final class IndexBench {
      * shortlist depth (refine) at each selectivity the planner sends to the index.
      */
     static void sweep(FaissIndex index, List<Selectivity> selectivities, float[] queries, long[][][] truth, int n, PrintStream out) {
-        out.println("sweep (IVF pass with the ID selector, exact re-rank of k x refine):");
+        out.println("sweep (IVF pass over the admitted ids, exact re-rank of k x refine):");
         out.println("| selectivity | nprobe | refine | recall@10 | p50 ms | p99 ms |");
         out.println("|---|---:|---:|---:|---:|---:|");
         for (int s = 0; s < selectivities.size(); s++) {
