@@ -32,6 +32,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <typeinfo>
 #include <unordered_set>
 #include <vector>
 
@@ -386,8 +387,10 @@ void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_i
 // Returns false, having done nothing, for any other index type (the caller then uses Faiss's search).
 bool scan_ivfpq(const faiss::IndexIVF* ivf, const float* q, const jlong* words_in, size_t n_words, int nprobe,
                 const Sphere& sphere, idx_t fetch, float* dis, idx_t* labels) {
-    auto* pqi = dynamic_cast<const faiss::IndexIVFPQ*>(ivf);
-    if (pqi == nullptr || words_in == nullptr || pqi->pq.nbits != 8 || !pqi->by_residual || pqi->polysemous_ht != 0
+    // Exactly IndexIVFPQ: a subclass (IndexIVFPQR's second-stage codes) searches differently.
+    if (words_in == nullptr || typeid(*ivf) != typeid(faiss::IndexIVFPQ)) return false;
+    auto* pqi = static_cast<const faiss::IndexIVFPQ*>(ivf);
+    if (pqi->pq.nbits != 8 || !pqi->by_residual || pqi->polysemous_ht != 0
         || pqi->metric_type != faiss::METRIC_INNER_PRODUCT || pqi->pq.code_size != pqi->pq.M) {
         return false;
     }
