@@ -36,21 +36,21 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -62,12 +62,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * models and their settings are the job's defaults ({@code MATCHSTREAM_*} variables change them, as for
  * the job).
  *
- * <p>Per batch size one job runs through a warm-up and then {@code rounds} rounds, each a window of the bare
- * pipeline (one thread per core) and a window of the job back to back, the order alternating from round to
- * round; the job stays up in between, idle while the bare pipeline runs. The ratio is taken within a round:
- * a 2-core machine's speed drifts by 10-20% over minutes, and a fresh job's first minute is the JIT compiling
- * the broker's, Kafka's and Flink's code, so one job window against one bare window minutes apart measured
- * those as much as the job.
+ * <p>One job per batch size, each reading its own input topic, all started and warmed up (and the bare
+ * pipeline at every batch size) before anything is measured; then {@code rounds} rounds, each visiting every
+ * batch size, the order rotating from round to round (1, 8, 32 / 8, 32, 1 / 32, 1, 8), with a window of the
+ * bare pipeline (one thread per core) and a window of that batch size's job back to back, bare or job first
+ * alternating from round to round. The jobs stay up throughout, idle while they are not measured; what idle
+ * jobs cost the process is measured before and after the rounds. The ratio is taken within a pair of windows:
+ * a 2-core machine's speed drifts by 10-20% over minutes. The rounds run across batch sizes, not one batch
+ * size after another, because the process's first minutes are the JIT compiling the broker's, Kafka's and
+ * Flink's code: measured first, one batch size paid for all of them.
  */
 final class EmbedBench {
     private static final int PARTITIONS = 4;
@@ -75,6 +78,8 @@ final class EmbedBench {
     private static final Predicate<String> JOB_TASKS = name -> name.startsWith("Source: validated uploads");
     private static final String BARE_THREAD = "bare-pipeline-";
     private static final Duration WAIT = Duration.ofMinutes(10);
+    /** How long the idle jobs' cost is measured, before and after the rounds. */
+    private static final Duration IDLE = Duration.ofSeconds(5);
 
     private EmbedBench() {}
 
@@ -101,6 +106,9 @@ final class EmbedBench {
         }
     }
 
+    /** One batch size's job: its input topic, and its task threads (for the CPU its windows' rows attribute to it). */
+    private record BenchJob(int batch, String input, JobClient client, Set<Long> taskThreads) {}
+
     private record Round(int batch, int round, boolean bareFirst, Window bare, Window job) {
         double ratio() {
             return job.facesPerSecond() / bare.facesPerSecond();
@@ -120,8 +128,9 @@ final class EmbedBench {
         BufferedImage photo = BenchPhotos.scaled(ImageIO.read(sample.toFile()), options.photoWidth());
         byte[] jpeg = BenchPhotos.jpeg(photo);
         int cores = Runtime.getRuntime().availableProcessors();
-        out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos a window, %d rounds a batch size"
-                + " after %d photos to warm up (the job: %d more before and after each window's, unmeasured),"
+        out.printf("photo: face-api demo/sample2.jpg scaled to %dx%d (%,d-byte JPEG), %d photos a window, %d rounds across the batch"
+                + " sizes after %d photos to warm up each job and the bare pipeline at each batch size (the job: %d more before"
+                + " and after each window's, unmeasured),"
                 + " %d cores; detector input %d (%s fit), landmarks %s, encoder %s, libtorch threads %s%n", photo.getWidth(), photo.getHeight(),
                 jpeg.length, options.photos(), options.rounds(), options.warmupPhotos(), options.tailPhotos(), cores,
                 config.faceDetectorInputSize(), config.faceDetectorFit(),
@@ -163,57 +172,94 @@ final class EmbedBench {
                 });
             }
 
+            // once per batch size, for scale, before the stack starts: the encoder alone and the pipeline in one thread
+            for (int batch : options.batchSizes()) {
+                Window encode = bare(options.warmupPhotos(), options.photos(), batch,
+                        List.of(b -> encoder.encode(Collections.nCopies(b, crop))));
+                Window single = bare(options.warmupPhotos(), options.photos(), batch, pipelines.subList(0, 1));
+                singleRows.add(String.format("| %d | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms |", batch,
+                        encode.facesPerSecond(), encode.p50PerFaceMs(), encode.p99PerFaceMs(),
+                        single.facesPerSecond(), single.p50PerFaceMs(), single.p99PerFaceMs()));
+            }
+
             Path dir = Files.createTempDirectory("matchstream-bench-embed");
+            int slots = config.job().parallelism() * options.batchSizes().size();
             try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0).start();
                     SchemaRegistryServer registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0));
-                    EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, 4)) {
+                    EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, slots)) {
                 registry.start();
                 flink.start();
                 broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
                 SchemaRegistryClient client = new SchemaRegistryClient(registry.url());
                 List<TopicPartition> output = IntStream.range(0, PARTITIONS)
                         .mapToObj(p -> new TopicPartition(Topics.PROFILE_EMBEDDINGS.name(), p)).toList();
-                out.println("rounds as they go (all of them again below):");
-                out.println(ROUND_HEADER);
-                out.println(ROUND_ALIGN);
-                for (int batch : options.batchSizes()) {
-                    // once per batch size, for scale: the encoder alone and the pipeline in one thread
-                    Window encode = bare(options.warmupPhotos(), options.photos(), batch,
-                            List.of(b -> encoder.encode(Collections.nCopies(b, crop))));
-                    Window single = bare(options.warmupPhotos(), options.photos(), batch, pipelines.subList(0, 1));
-                    singleRows.add(String.format("| %d | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms |", batch,
-                            encode.facesPerSecond(), encode.p50PerFaceMs(), encode.p99PerFaceMs(),
-                            single.facesPerSecond(), single.p50PerFaceMs(), single.p99PerFaceMs()));
-
-                    EmbeddingConfig jobConfig = config.with(Map.of("bootstrap-servers", broker.bootstrapServers(),
-                            "registry-url", registry.url(), "group-id", "bench-embed-" + batch, "batch-size", Integer.toString(batch),
-                            "checkpoint-dir", dir.resolve("checkpoints-" + batch).toUri().toString()));
-                    // the uploads topic still holds the last batch size's photos: this job starts after them
-                    startAtEnd(broker.bootstrapServers(), jobConfig.job().groupId());
-                    try (VisibleRecords visible = new VisibleRecords(broker.bootstrapServers(), output)) {
-                        JobClient job = EmbeddingJob.onKafka(jobConfig).start(flink.clientConfiguration(), null);
-                        try {
-                            String tag = "b" + batch + "-";
-                            publish(broker.bootstrapServers(), client, jpeg, options.warmupPhotos(), tag + "warmup");
+                List<BenchJob> jobs = new ArrayList<>();
+                try (VisibleRecords visible = new VisibleRecords(broker.bootstrapServers(), output)) {
+                    try {
+                        Set<Long> claimed = new HashSet<>();
+                        for (int batch : options.batchSizes()) {
+                            // its own input, so that publishing one job's window leaves the others idle
+                            String input = "bench-embed-uploads-b" + batch;
+                            broker.createTopics(List.of(new NewTopic(input, Topics.PROFILE_UPLOADS.partitions(), (short) 1)
+                                    .configs(Topics.PROFILE_UPLOADS.configs())));
+                            EmbeddingConfig jobConfig = config.with(Map.of("bootstrap-servers", broker.bootstrapServers(),
+                                    "registry-url", registry.url(), "group-id", "bench-embed-" + batch, "batch-size", Integer.toString(batch),
+                                    "checkpoint-dir", dir.resolve("checkpoints-" + batch).toUri().toString()));
+                            JobClient job = EmbeddingJob.onKafka(jobConfig, List.of(input)).start(flink.clientConfiguration(), null);
+                            Set<Long> threads = new HashSet<>();
+                            jobs.add(new BenchJob(batch, input, job, threads));
+                            publish(broker.bootstrapServers(), client, input, jpeg, options.warmupPhotos(), "b" + batch + "-warmup");
                             visible.drain(options.warmupPhotos(), WAIT);
+                            // the jobs' task threads share their names: this job's are the ones that came with it
+                            threads.addAll(Usage.Snapshot.take().threads(JOB_TASKS));
+                            threads.removeAll(claimed);
+                            claimed.addAll(threads);
+                            if (threads.isEmpty()) {
+                                throw new IllegalStateException("no task threads found for the job of batch size " + batch);
+                            }
+                        }
+                        for (int batch : options.batchSizes()) {
                             bare(options.warmupPhotos(), 0, batch, pipelines);
-                            for (int r = 0; r < options.rounds(); r++) {
-                                boolean bareFirst = r % 2 == 0;
+                        }
+                        Set<Long> allTasks = claimed;
+                        List<String> idleRows = new ArrayList<>();
+                        idleRows.add(idleRow("before the rounds", idle(allTasks)));
+                        out.println(IDLE_HEADER);
+                        out.println(IDLE_ALIGN);
+                        out.println(idleRows.get(0));
+                        out.println();
+                        out.println("rounds as they go (all of them again below):");
+                        out.println(ROUND_HEADER);
+                        out.println(ROUND_ALIGN);
+                        for (int r = 0; r < options.rounds(); r++) {
+                            // each batch size alternates bare-first and job-first from round to round
+                            boolean bareFirst = r % 2 == 0;
+                            for (int i = 0; i < jobs.size(); i++) {
+                                BenchJob job = jobs.get((i + r) % jobs.size());
                                 Window bare = null;
                                 Window measured = null;
                                 for (int w = 0; w < 2; w++) {
                                     if ((w == 0) == bareFirst) {
-                                        bare = bare(0, options.photos(), batch, pipelines);
+                                        bare = bare(0, options.photos(), job.batch(), pipelines);
                                     } else {
-                                        measured = jobWindow(broker.bootstrapServers(), client, jpeg, options, tag + r, visible);
+                                        measured = jobWindow(broker.bootstrapServers(), client, jpeg, options, job, "b" + job.batch() + "-" + r, visible);
                                     }
                                 }
-                                Round round = new Round(batch, r + 1, bareFirst, bare, measured);
+                                Round round = new Round(job.batch(), r + 1, bareFirst, bare, measured);
                                 rounds.add(round);
                                 out.println(roundRow(round)); // as it goes: a long run shows its progress
                             }
-                        } finally {
-                            job.cancel().get();
+                        }
+                        idleRows.add(idleRow("after the rounds", idle(allTasks)));
+                        out.println();
+                        out.println("Idle: all " + jobs.size() + " jobs up and idle, nothing else running, " + IDLE.toSeconds()
+                                + " s (process CPU, broker and registry included; the jobs' task threads; the JIT compiler threads):");
+                        out.println(IDLE_HEADER);
+                        out.println(IDLE_ALIGN);
+                        idleRows.forEach(out::println);
+                    } finally {
+                        for (BenchJob job : jobs) {
+                            job.client().cancel().get();
                         }
                     }
                 }
@@ -236,11 +282,12 @@ final class EmbedBench {
         out.println("|---:|---:|---:|---:|---:|");
         singleRows.forEach(out::println);
         out.println();
-        out.println("Rounds: the bare pipeline in one thread per core (" + cores + ", own models, as the job's tasks run it)"
-                + " and the job (parallelism 2, exactly once; faces/s visible to read_committed) back to back, the order"
-                + " alternating, the job running throughout. CPU a face: this whole process's (broker and registry included)"
-                + " over the window; the working threads' alone (the bare pipeline's, the job's task threads); JIT: the"
-                + " compiler threads' cores over the window:");
+        out.println("Rounds, in the order they ran: per batch size the bare pipeline in one thread per core (" + cores
+                + ", own models, as the job's tasks run it) and that batch size's job (parallelism 2, exactly once; faces/s"
+                + " visible to read_committed) back to back, bare or job first alternating, all jobs up throughout (the"
+                + " others idle). CPU a face: this whole process's (broker and registry included) over the window; the"
+                + " working threads' alone (the bare pipeline's, the measured job's task threads); JIT: the compiler"
+                + " threads' cores over the window:");
         out.println(ROUND_HEADER);
         out.println(ROUND_ALIGN);
         rounds.forEach(r -> out.println(roundRow(r)));
@@ -258,6 +305,21 @@ final class EmbedBench {
                     median(of, r -> r.bare().p50PerFaceMs()), median(of, r -> r.bare().p99PerFaceMs()),
                     of.stream().mapToLong(r -> r.job().peakHeapBytes()).max().orElse(0) >> 20);
         }
+    }
+
+    private static final String IDLE_HEADER = "| when | process, cores | jobs' task threads, cores | JIT, cores |";
+    private static final String IDLE_ALIGN = "|---|---:|---:|---:|";
+
+    private static String idleRow(String when, Usage idle) {
+        return String.format("| %s | %.3f | %.3f | %.3f |", when, idle.processCpuSeconds() / idle.seconds(),
+                idle.workerCpuSeconds() / idle.seconds(), idle.jitCpuSeconds() / idle.seconds());
+    }
+
+    /** What the process spends over {@link #IDLE} while nothing is published: the idle jobs' share of the cores. */
+    private static Usage idle(Set<Long> jobTasks) throws InterruptedException {
+        Usage.Snapshot start = Usage.Snapshot.take();
+        Thread.sleep(IDLE.toMillis());
+        return Usage.between(start, Usage.Snapshot.take(), (id, name) -> jobTasks.contains(id));
     }
 
     private static final String ROUND_HEADER = "| batch | round | order | bare, faces/s | bare p50 / p99 a face | job, faces/s | job vs bare"
@@ -287,13 +349,13 @@ final class EmbedBench {
      * published at once (the job reads them as they come); returns once the tail is through too, so that
      * the job is idle again.
      */
-    private static Window jobWindow(String bootstrap, SchemaRegistryClient client, byte[] jpeg, Options options, String tag,
-            VisibleRecords visible) throws Exception {
+    private static Window jobWindow(String bootstrap, SchemaRegistryClient client, byte[] jpeg, Options options, BenchJob job,
+            String tag, VisibleRecords visible) throws Exception {
         Usage.Snapshot[] start = new Usage.Snapshot[1];
         try (HeapSampler heap = new HeapSampler()) {
-            publish(bootstrap, client, jpeg, options.tailPhotos() + options.photos() + options.tailPhotos(), tag);
+            publish(bootstrap, client, job.input(), jpeg, options.tailPhotos() + options.photos() + options.tailPhotos(), tag);
             Throughput t = visible.await(options.tailPhotos(), options.photos(), WAIT, heap, () -> start[0] = Usage.Snapshot.take());
-            Usage usage = Usage.between(start[0], Usage.Snapshot.take(), JOB_TASKS);
+            Usage usage = Usage.between(start[0], Usage.Snapshot.take(), (id, name) -> job.taskThreads().contains(id));
             visible.drain(options.tailPhotos(), WAIT);
             return new Window(t.perSecond(), Double.NaN, Double.NaN, t.records(), usage, t.peakHeapBytes());
         }
@@ -324,12 +386,23 @@ final class EmbedBench {
                 long jit = CpuSampler.nativeCpu().getOrDefault("JIT", 0L);
                 return new Snapshot(System.nanoTime(), OS.getProcessCpuTime(), byThread, names, jit);
             }
+
+            Set<Long> threads(Predicate<String> named) {
+                Set<Long> ids = new HashSet<>();
+                names.forEach((id, name) -> {
+                    if (named.test(name)) {
+                        ids.add(id);
+                    }
+                });
+                return ids;
+            }
         }
 
-        static Usage between(Snapshot a, Snapshot b, Predicate<String> workers) {
+        /** {@code workers} picks threads by id and name. */
+        static Usage between(Snapshot a, Snapshot b, BiPredicate<Long, String> workers) {
             long worker = 0;
             for (var e : b.threadCpu().entrySet()) {
-                if (workers.test(b.names().get(e.getKey()))) {
+                if (workers.test(e.getKey(), b.names().get(e.getKey()))) {
                     worker += e.getValue() - a.threadCpu().getOrDefault(e.getKey(), 0L);
                 }
             }
@@ -438,7 +511,7 @@ final class EmbedBench {
                 f.get();
             }
             // before the pool shuts down: a thread that has ended has no CPU time to read
-            usage = Usage.between(before, Usage.Snapshot.take(), name -> name.startsWith(BARE_THREAD));
+            usage = Usage.between(before, Usage.Snapshot.take(), (id, name) -> name.startsWith(BARE_THREAD));
         } finally {
             pool.shutdown();
         }
@@ -448,26 +521,9 @@ final class EmbedBench {
                 (long) calls * batch, usage, 0);
     }
 
-    /** Commits the group's offsets at the end of the input topics, where the job's source then starts. */
-    private static void startAtEnd(String bootstrap, String group) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> input = new ArrayList<>();
-            for (String topic : List.of(Topics.PROFILE_UPLOADS.name(), Topics.PROFILE_DELETIONS.name())) {
-                consumer.partitionsFor(topic).forEach(p -> input.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(input);
-            consumer.seekToEnd(input);
-            Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
-            input.forEach(p -> ends.put(p, new OffsetAndMetadata(consumer.position(p))));
-            consumer.commitSync(ends);
-        }
-    }
-
-    private static void publish(String bootstrap, SchemaRegistryClient registry, byte[] jpeg, int photos, String run) throws Exception {
+    /** {@code photos} uploads to {@code topic}, in the uploads topic's wire format (its subject, which the job reads). */
+    private static void publish(String bootstrap, SchemaRegistryClient registry, String topic, byte[] jpeg, int photos, String run)
+            throws Exception {
         AvroSerializer<ProfileUpload> serializer = Topics.PROFILE_UPLOADS.valueSerializer(registry);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -480,7 +536,7 @@ final class EmbedBench {
                         .setPhotoFormat(PhotoFormat.JPEG).setGender(Gender.F).setSeeking(List.of(Gender.M))
                         .setAge(30).setLat(1).setLon(2).setMinAge(18).setMaxAge(99).setMaxDistanceKm(50)
                         .setTimestamp(Instant.now()).build();
-                producer.send(new ProducerRecord<>(Topics.PROFILE_UPLOADS.name(), user.getBytes(),
+                producer.send(new ProducerRecord<>(topic, user.getBytes(),
                         serializer.serialize(Topics.PROFILE_UPLOADS.name(), upload)));
             }
         }
