@@ -8,7 +8,10 @@ public final class Bench {
     static final String USAGE = String.join("\n",
             "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]",
             "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]",
-            "       ./matchstream bench embed [--photos N (default 256)] [--warmup-photos N (default 256)] [--tail-photos N (default 128)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
+            "       ./matchstream bench embed [--photos N a window (default 256)] [--rounds N (default 3)] [--warmup-photos N (default 256)]",
+            "                                 [--tail-photos N before and after each job window's (default 128)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
+            "                                 (one job per batch size, all up and warmed up; then N rounds, each a bare window and a job window back to back",
+            "                                 at every batch size, the order rotating; what the idle jobs cost, before and after)",
             "       ./matchstream bench embed-devices [--photos N (default 512)] [--photo-width PX] [--batch-sizes 1,8,32] [--gpu-pipelines N (default 4)]",
             "                                 [--photo-dir DIR] [--vectors-out FILE] [--reference FILE]   (the embedder on the CPU and every GPU DJL finds)",
             "                                 [--throughput-devices cpu,gpu:0 (default all)] [--stages CALLS (time each stage on its own, default 0: off)]",
@@ -49,6 +52,7 @@ public final class Bench {
                     int photos = 256;
                     int warmup = 256;
                     int tail = 128;
+                    int rounds = 3;
                     int width = 640;
                     List<Integer> batches = List.of(1, 8, 32);
                     String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -57,12 +61,13 @@ public final class Bench {
                             case "--photos" -> photos = Integer.parseInt(value(rest, ++i));
                             case "--warmup-photos" -> warmup = Integer.parseInt(value(rest, ++i));
                             case "--tail-photos" -> tail = Integer.parseInt(value(rest, ++i));
+                            case "--rounds" -> rounds = Integer.parseInt(value(rest, ++i));
                             case "--photo-width" -> width = Integer.parseInt(value(rest, ++i));
                             case "--batch-sizes" -> batches = Arrays.stream(value(rest, ++i).split(",")).map(Integer::valueOf).toList();
                             default -> throw new IllegalArgumentException("unknown flag " + rest[i]);
                         }
                     }
-                    EmbedBench.run(new EmbedBench.Options(photos, warmup, tail, width, batches), System.out);
+                    EmbedBench.run(new EmbedBench.Options(photos, warmup, tail, width, batches, rounds), System.out);
                 }
                 case "embed-devices" -> EmbedDeviceBench.main(Arrays.copyOfRange(args, 1, args.length));
                 case "preference" -> {

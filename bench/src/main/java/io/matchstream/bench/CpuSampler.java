@@ -82,7 +82,7 @@ final class CpuSampler implements AutoCloseable {
     }
 
     /** CPU nanoseconds of this process's native threads by {@link #NATIVE} group, from /proc (empty elsewhere). */
-    private static Map<String, Long> nativeCpu() {
+    static Map<String, Long> nativeCpu() {
         Map<String, Long> cpu = new HashMap<>();
         java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
         if (tasks == null) {

@@ -36,10 +36,18 @@ public class EmbeddingJob {
     }
 
     public static EmbeddingJob onKafka(EmbeddingConfig config) {
+        return onKafka(config, List.of(Topics.PROFILE_UPLOADS.name(), Topics.PROFILE_DELETIONS.name()));
+    }
+
+    /**
+     * As {@link #onKafka(EmbeddingConfig)}, reading {@code inputTopics} instead of the uploads and deletions
+     * topics: their records are uploads unless the topic is the deletions topic. For several jobs side by
+     * side on one broker, each with its own input (the embedding benchmark).
+     */
+    public static EmbeddingJob onKafka(EmbeddingConfig config, List<String> inputTopics) {
         EmbeddingConfig.Job job = config.job();
         return new EmbeddingJob(config,
-                KafkaIo.rawSource(job.bootstrapServers(), job.groupId(),
-                        List.of(Topics.PROFILE_UPLOADS.name(), Topics.PROFILE_DELETIONS.name())),
+                KafkaIo.rawSource(job.bootstrapServers(), job.groupId(), inputTopics),
                 // An embedding comes out every few tens of ms a task: held up to the checkpoint interval
                 // (at most 1 s: the producer's delivery timeout bounds it), when the sink flushes anyway,
                 // they reach the broker together, invisible to readers until the commit either way.
