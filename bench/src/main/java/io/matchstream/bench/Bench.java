@@ -8,7 +8,7 @@ public final class Bench {
     static final String USAGE = String.join("\n",
             "usage: ./matchstream bench ingest [--records N (default 1000000)] [--state-backends rocksdb,hashmap]",
             "                                 [--compression lz4|none|zstd|snappy|gzip (default lz4)]",
-            "       ./matchstream bench embed [--photos N a window (default 256)] [--rounds N (default 3)] [--warmup-photos N (default 256)]",
+            "       ./matchstream bench embed [--photos N a window (default 256, at least 256)] [--rounds N (default 3)] [--warmup-photos N (default 256)]",
             "                                 [--tail-photos N before and after each job window's (default 128)] [--photo-width PX (default 640)] [--batch-sizes 1,8,32]",
             "                                 (one job per batch size, all up and warmed up; then N rounds, each a bare window and a job window back to back",
             "                                 at every batch size, the order rotating; what the idle jobs cost, before and after)",

@@ -115,6 +115,9 @@ final class EmbedBench {
         }
     }
 
+    /** Fewest measured photos a window may have: at 60-90 faces/s, 3-4 of the job's one-second checkpoint commits. */
+    static final int MIN_PHOTOS = 256;
+
     static void run(Options options, PrintStream out) throws Exception {
         EmbeddingConfig config = EmbeddingConfig.defaults();
         Path sample = config.faceModel().getParent().resolve("face-api-1.7.15/demo/sample2.jpg");
@@ -124,6 +127,13 @@ final class EmbedBench {
         }
         if (options.rounds() < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1");
+        }
+        // The job's output becomes visible at checkpoint commits (every second), in bursts: a window of fewer
+        // photos than a few seconds' worth times the commits, not the job (16 photos gave 238 faces/s, or none).
+        int minPhotos = Math.max(MIN_PHOTOS, 4 * options.batchSizes().stream().mapToInt(Integer::intValue).max().orElse(1));
+        if (options.photos() < minPhotos) {
+            throw new IllegalArgumentException("--photos must be at least " + minPhotos
+                    + " (a window spans several checkpoint commits, and four batches of the largest size), got " + options.photos());
         }
         BufferedImage photo = BenchPhotos.scaled(ImageIO.read(sample.toFile()), options.photoWidth());
         byte[] jpeg = BenchPhotos.jpeg(photo);
@@ -263,6 +273,8 @@ final class EmbedBench {
                         }
                     }
                 }
+            } finally {
+                PreferenceBench.deleteRecursively(dir); // the broker's logs, Flink's checkpoints: 0.3-0.5 GB a run
             }
         } finally {
             for (AutoCloseable c : opened) {

@@ -100,6 +100,8 @@ final class IngestBench {
             for (var e : ingest.entrySet()) {
                 row(out, "(c) ingest job, " + e.getKey() + " state", e.getValue(), passthrough, bareDedup, copy);
             }
+        } finally {
+            PreferenceBench.deleteRecursively(dir); // the broker's logs and Flink's checkpoints
         }
     }
 
