@@ -128,8 +128,8 @@ final class EmbedBench {
         if (options.rounds() < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1");
         }
-        // The job's output becomes visible at checkpoint commits (every second), in bursts: a window of fewer
-        // photos than a few seconds' worth times the commits, not the job (16 photos gave 238 faces/s, or none).
+        // The job's output becomes visible at checkpoint commits (every second), in bursts: a window only a second
+        // or two long measures where the commits fall, not the job (16 photos gave 238 faces/s at batch 1, NaN at 32).
         int minPhotos = Math.max(MIN_PHOTOS, 4 * options.batchSizes().stream().mapToInt(Integer::intValue).max().orElse(1));
         if (options.photos() < minPhotos) {
             throw new IllegalArgumentException("--photos must be at least " + minPhotos
