@@ -295,7 +295,7 @@ struct Sphere {
 };
 
 // The admitted bitmap (bit id % 64 of word id / 64) and the sphere condition, as Faiss's ID selector.
-struct AdmittedSelector : faiss::IDSelector {
+struct AdmittedSelector final : faiss::IDSelector {
     const uint64_t* words;
     size_t n_words;
     const Sphere& sphere;
@@ -385,16 +385,17 @@ void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_i
 // query's inner product with the list's centroid plus the code's sub-quantizer table entries (the table of the
 // query, not of its residual: <q, c + r> = <q, c> + <q, r>). Fills dis/labels best first, -1 past the last found.
 // Returns false, having done nothing, for any other index type (the caller then uses Faiss's search).
-bool scan_ivfpq(const faiss::IndexIVF* ivf, const float* q, const jlong* words_in, size_t n_words, int nprobe,
+bool scan_ivfpq(const faiss::IndexIVF* ivf, const float* q, const jlong* words, size_t n_words, int nprobe,
                 const Sphere& sphere, idx_t fetch, float* dis, idx_t* labels) {
     // Exactly IndexIVFPQ: a subclass (IndexIVFPQR's second-stage codes) searches differently.
-    if (words_in == nullptr || typeid(*ivf) != typeid(faiss::IndexIVFPQ)) return false;
+    if (words == nullptr || typeid(*ivf) != typeid(faiss::IndexIVFPQ)) return false;
     auto* pqi = static_cast<const faiss::IndexIVFPQ*>(ivf);
     if (pqi->pq.nbits != 8 || !pqi->by_residual || pqi->polysemous_ht != 0
         || pqi->metric_type != faiss::METRIC_INNER_PRODUCT || pqi->pq.code_size != pqi->pq.M) {
         return false;
     }
-    const uint64_t* words = reinterpret_cast<const uint64_t*>(words_in);
+    // The selector Faiss's search would get, called here on its concrete type: no virtual call per entry.
+    const AdmittedSelector admitted(words, n_words, sphere);
     size_t probes = std::min((size_t)std::max(1, nprobe), ivf->nlist);
     std::vector<float> coarse_dis(probes);
     std::vector<idx_t> coarse_ids(probes);
@@ -417,8 +418,7 @@ bool scan_ivfpq(const faiss::IndexIVF* ivf, const float* q, const jlong* words_i
         const float dis0 = coarse_dis[p];
         for (size_t j = 0; j < n; j++) {
             idx_t id = id_at[j];
-            size_t w = (size_t)id >> 6;
-            if (w >= n_words || ((words[w] >> (id & 63)) & 1) == 0 || !sphere.near(id)) continue;
+            if (!admitted.is_member(id)) continue;
             const uint8_t* code = code_at + j * m_count;
             const float* tab = table.data();
             float score = dis0;

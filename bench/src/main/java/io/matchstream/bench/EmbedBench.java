@@ -246,14 +246,15 @@ final class EmbedBench {
                             boolean bareFirst = r % 2 == 0;
                             for (int i = 0; i < jobs.size(); i++) {
                                 BenchJob job = jobs.get((i + r) % jobs.size());
-                                Window bare = null;
-                                Window measured = null;
-                                for (int w = 0; w < 2; w++) {
-                                    if ((w == 0) == bareFirst) {
-                                        bare = bare(0, options.photos(), job.batch(), pipelines);
-                                    } else {
-                                        measured = jobWindow(broker.bootstrapServers(), client, jpeg, options, job, "b" + job.batch() + "-" + r, visible);
-                                    }
+                                String tag = "b" + job.batch() + "-" + r;
+                                Window bare;
+                                Window measured;
+                                if (bareFirst) {
+                                    bare = bare(0, options.photos(), job.batch(), pipelines);
+                                    measured = jobWindow(broker.bootstrapServers(), client, jpeg, options, job, tag, visible);
+                                } else {
+                                    measured = jobWindow(broker.bootstrapServers(), client, jpeg, options, job, tag, visible);
+                                    bare = bare(0, options.photos(), job.batch(), pipelines);
                                 }
                                 Round round = new Round(job.batch(), r + 1, bareFirst, bare, measured);
                                 rounds.add(round);

@@ -159,7 +159,7 @@ public final class QueryBench {
                 }
             }
             server.close();
-            long[][] stages = stageRound(askers, queries, shard, store, index, config.overfetch(), asOf);
+            long[][] stages = stageRound(askers, queries, shard, store, index, service.candidatesPerShard(10), asOf);
             System.out.printf("%d profiles x %d-d (%s), built in %.1f s; %d queries of 10, mean estimated admitted %.0f (%.2f%%)%n",
                     profiles, dim, indexType, buildSeconds, queries, admitted / (double) queries, 100.0 * admitted / queries / profiles);
             System.out.printf("%-62s %10s %10s%n", "path", "p50 ms", "p99 ms");
@@ -282,7 +282,7 @@ public final class QueryBench {
             for (int p = 0; p < after.length; p++) {
                 plans.append(after[p] > before[p] ? (plans.isEmpty() ? "" : "+") + radiusPlans[p] : "");
             }
-            RecommendationQuery q = shard.queryFor(e.getKey(), 50, asOf).orElseThrow();
+            RecommendationQuery q = shard.queryFor(e.getKey(), service.candidatesPerShard(10), asOf).orElseThrow();
             line.append(String.format(" %s %.2f (%d / %d; %s%s)", e.getKey(), e.getValue() / 1e6, shard.estimateAdmitted(q),
                     shard.admittedCount(q), plans, planTimes(shard, store, service, index, q, asOf)));
         }
@@ -332,10 +332,7 @@ public final class QueryBench {
                 t[9][r] = System.nanoTime() - start;
             }
             VectorIndex.Hits hits = index.search(q.queryVector(), q.k(), admitted);
-            List<String> users = new java.util.ArrayList<>(hits.size());
-            for (long id : hits.ids()) {
-                users.add(store.userId(id));
-            }
+            List<String> users = userIds(store, hits);
             start = System.nanoTime();
             index.vectors(hits.ids());
             t[6][r] = System.nanoTime() - start;
@@ -354,13 +351,13 @@ public final class QueryBench {
      * rounds 1 and 2: which stage makes the slow queries slow. Rows: the stages, then their sum.
      */
     private static long[][] stageRound(String[] askers, int queries, Shard shard, AttributeStore store, VectorIndex index,
-            int overfetch, long asOf) {
+            int k, long asOf) {
         long[][] t = new long[6][queries];
         for (int q = -200; q < queries; q++) {
             String user = askers[Math.floorMod(q, askers.length)];
             long[] at = new long[6];
             at[0] = System.nanoTime();
-            RecommendationQuery query = shard.queryFor(user, Math.max(10, 10 * overfetch), asOf).orElseThrow();
+            RecommendationQuery query = shard.queryFor(user, k, asOf).orElseThrow();
             at[1] = System.nanoTime();
             VectorIndex.IdFilter admitted = shard.admittedFilter(query);
             at[2] = System.nanoTime();
@@ -368,11 +365,7 @@ public final class QueryBench {
             at[3] = System.nanoTime();
             index.vectors(hits.ids());
             at[4] = System.nanoTime();
-            List<String> users = new java.util.ArrayList<>(hits.size());
-            for (long id : hits.ids()) {
-                users.add(store.userId(id));
-            }
-            store.preferences(users);
+            store.preferences(userIds(store, hits));
             at[5] = System.nanoTime();
             if (q >= 0) {
                 for (int s = 0; s < 5; s++) {
@@ -382,6 +375,15 @@ public final class QueryBench {
             }
         }
         return t;
+    }
+
+    /** The user ids of the hits, in order (what the shard's search reads the preference vectors of). */
+    private static List<String> userIds(AttributeStore store, VectorIndex.Hits hits) {
+        List<String> users = new java.util.ArrayList<>(hits.size());
+        for (int i = 0; i < hits.size(); i++) {
+            users.add(store.userId(hits.ids()[i]));
+        }
+        return users;
     }
 
     /** The mean of each stage over the queries whose sum (row {@code sumRow}) is in the slowest 1%. */

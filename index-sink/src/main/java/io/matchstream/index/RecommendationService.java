@@ -48,7 +48,7 @@ public final class RecommendationService {
     }
 
     public Answer recommend(String userId, int limit, long asOfMillis) {
-        int k = Math.max(limit, limit * config.overfetch());
+        int k = candidatesPerShard(limit);
         boolean partial = false;
         Optional<RecommendationQuery> query = shard.queryFor(userId, k, asOfMillis);
         if (query.isEmpty()) {
@@ -92,6 +92,11 @@ public final class RecommendationService {
             }
         }
         return new Answer(userId, q.modelVersion(), recommender.rerank(pool, limit), partial);
+    }
+
+    /** How many candidates each shard returns for an answer of {@code limit}: the over-fetch leaves MMR room. */
+    int candidatesPerShard(int limit) {
+        return Math.max(limit, limit * config.overfetch());
     }
 
     private CompletableFuture<HttpResponse<String>> send(HttpRequest.Builder request) {

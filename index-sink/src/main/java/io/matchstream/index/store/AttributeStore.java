@@ -544,10 +544,6 @@ public final class AttributeStore implements AutoCloseable {
     private static IdFilter withinCells(long[] bits, PlaceGrid.Reach reach, VectorIndex.Near near) {
         long[] kept = new long[bits.length];
         long count = 0;
-        double x = near.x();
-        double y = near.y();
-        double z = near.z();
-        double minDot = near.minDot();
         for (int c = 0; c < reach.cells().size(); c++) {
             PlaceGrid.Cell cell = reach.cells().get(c);
             int[] ids = cell.ids;
@@ -565,8 +561,7 @@ public final class AttributeStore implements AutoCloseable {
             double[] points = cell.points;
             for (int i = 0; i < cell.size; i++) {
                 int id = ids[i];
-                if ((bits[id >>> 6] & (1L << id)) != 0
-                        && points[3 * i] * x + points[3 * i + 1] * y + points[3 * i + 2] * z >= minDot) {
+                if ((bits[id >>> 6] & (1L << id)) != 0 && near.admits(points[3 * i], points[3 * i + 1], points[3 * i + 2])) {
                     kept[id >>> 6] |= 1L << id;
                     count++;
                 }

@@ -78,7 +78,12 @@ public interface VectorIndex extends AutoCloseable {
         public boolean admits(long id) {
             long at = id * 24;
             return at + 24 <= points.capacity()
-                    && points.getDouble((int) at) * x + points.getDouble((int) at + 8) * y + points.getDouble((int) at + 16) * z >= minDot;
+                    && admits(points.getDouble((int) at), points.getDouble((int) at + 8), points.getDouble((int) at + 16));
+        }
+
+        /** Whether the point (px, py, pz) on the unit sphere is within the angle: the check {@link #admits(long)} makes. */
+        public boolean admits(double px, double py, double pz) {
+            return px * x + py * y + pz * z >= minDot;
         }
     }
 }
