@@ -4,6 +4,7 @@ import io.matchstream.embedded.EmbeddedFlinkCluster;
 import io.matchstream.embedded.EmbeddedKafkaBroker;
 import io.matchstream.embedding.DetectedFace;
 import io.matchstream.embedding.DlibFaceEncoder;
+import io.matchstream.embedding.EmbedOperator;
 import io.matchstream.embedding.EmbeddingConfig;
 import io.matchstream.embedding.EmbeddingJob;
 import io.matchstream.embedding.FaceAligner;
@@ -11,6 +12,7 @@ import io.matchstream.embedding.FaceDetector;
 import io.matchstream.embedding.FaceLandmarks;
 import io.matchstream.embedding.Landmarks;
 import io.matchstream.embedding.PhotoEmbedder;
+import io.matchstream.embedding.RecentValuesHistogram;
 import io.matchstream.events.Gender;
 import io.matchstream.events.PhotoFormat;
 import io.matchstream.events.ProfileUpload;
@@ -91,8 +93,13 @@ final class EmbedBench {
      */
     record Options(int photos, int warmupPhotos, int tailPhotos, int photoWidth, List<Integer> batchSizes, int rounds) {}
 
-    /** One window: faces/s, per-face latency (bare only), and what the process and the working threads spent. */
-    private record Window(double facesPerSecond, double p50PerFaceMs, double p99PerFaceMs, long faces, Usage usage, long peakHeapBytes) {
+    /**
+     * One window: faces/s; per-face time p50/p99 (one value a call of the pipeline, or a batch of the job: its
+     * time over its faces); for the job, each face's latency p50/p99 from its arrival in the embedding
+     * operator to its embedding (NaN for bare windows); and what the process and the working threads spent.
+     */
+    private record Window(double facesPerSecond, double p50PerFaceMs, double p99PerFaceMs, double latencyP50Ms, double latencyP99Ms,
+            long faces, Usage usage, long peakHeapBytes) {
         double cpuMsPerFace() {
             return usage.processCpuSeconds() * 1e3 / faces;
         }
@@ -196,7 +203,7 @@ final class EmbedBench {
             int slots = config.job().parallelism() * options.batchSizes().size();
             try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dir, 0).start();
                     SchemaRegistryServer registry = new SchemaRegistryServer(RegistryConfig.defaults(broker.bootstrapServers()).withPort(0));
-                    EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, slots)) {
+                    EmbeddedFlinkCluster flink = new EmbeddedFlinkCluster(0, slots).with(OperatorHistograms.settings())) {
                 registry.start();
                 flink.start();
                 broker.createTopics(Topics.all().stream().map(t -> t.newTopic((short) 1)).toList());
@@ -298,24 +305,31 @@ final class EmbedBench {
         out.println("Rounds, in the order they ran: per batch size the bare pipeline in one thread per core (" + cores
                 + ", own models, as the job's tasks run it) and that batch size's job (parallelism 2, exactly once; faces/s"
                 + " visible to read_committed) back to back, bare or job first alternating, all jobs up throughout (the"
-                + " others idle). CPU a face: this whole process's (broker and registry included) over the window; the"
-                + " working threads' alone (the bare pipeline's, the measured job's task threads); JIT: the compiler"
-                + " threads' cores over the window:");
+                + " others idle). p50 / p99 a face: one value a call of the bare pipeline or a batch of the job (the"
+                + " embedding operator's " + EmbedOperator.EMBED_MICROS_PER_FACE + " metric), its time over its faces; job"
+                + " latency: each face's, from its arrival in the embedding operator to its embedding, waiting for its batch"
+                + " included (" + EmbedOperator.FACE_LATENCY_MICROS + "); both over the window's measured interval, not"
+                + " the exactly-once commit that makes it visible (every checkpoint, 1 s). CPU a face: this whole"
+                + " process's (broker and registry included) over the window; the working threads' alone (the bare"
+                + " pipeline's, the measured job's task threads); JIT: the compiler threads' cores over the window:");
         out.println(ROUND_HEADER);
         out.println(ROUND_ALIGN);
         rounds.forEach(r -> out.println(roundRow(r)));
         out.println();
         out.println("Per batch size, medians of the rounds (min-max); the ratio is each round's job / bare:");
-        out.println("| batch | **job, faces/s** | bare, faces/s | **job vs bare** | CPU a face, bare / job | working threads' CPU a face, bare / job | bare p50 / p99 a face | peak heap (job) |");
-        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("| batch | **job, faces/s** | bare, faces/s | **job vs bare** | CPU a face, bare / job | working threads' CPU a face, bare / job"
+                + " | p50 / p99 a face, bare / job | job latency p50 / p99 | peak heap (job) |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int batch : options.batchSizes()) {
             List<Round> of = rounds.stream().filter(r -> r.batch() == batch).toList();
-            out.printf("| %d | **%s** | %s | **%s** | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f ms | %,d MiB |%n", batch,
+            out.printf("| %d | **%s** | %s | **%s** | %.1f / %.1f ms | %.1f / %.1f ms | %.1f / %.1f, %.1f / %.1f ms | %.0f / %.0f ms | %,d MiB |%n", batch,
                     spread(of, r -> r.job().facesPerSecond(), "%.1f"), spread(of, r -> r.bare().facesPerSecond(), "%.1f"),
                     spread(of, Round::ratio, "%.2f"),
                     median(of, r -> r.bare().cpuMsPerFace()), median(of, r -> r.job().cpuMsPerFace()),
                     median(of, r -> r.bare().workerCpuMsPerFace()), median(of, r -> r.job().workerCpuMsPerFace()),
                     median(of, r -> r.bare().p50PerFaceMs()), median(of, r -> r.bare().p99PerFaceMs()),
+                    median(of, r -> r.job().p50PerFaceMs()), median(of, r -> r.job().p99PerFaceMs()),
+                    median(of, r -> r.job().latencyP50Ms()), median(of, r -> r.job().latencyP99Ms()),
                     of.stream().mapToLong(r -> r.job().peakHeapBytes()).max().orElse(0) >> 20);
         }
     }
@@ -335,14 +349,16 @@ final class EmbedBench {
         return Usage.between(start, Usage.Snapshot.take(), (id, name) -> jobTasks.contains(id));
     }
 
-    private static final String ROUND_HEADER = "| batch | round | order | bare, faces/s | bare p50 / p99 a face | job, faces/s | job vs bare"
-            + " | CPU a face, bare / job | working threads' CPU a face, bare / job | JIT cores, bare / job | peak heap (job) |";
-    private static final String ROUND_ALIGN = "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|";
+    private static final String ROUND_HEADER = "| batch | round | order | bare, faces/s | bare p50 / p99 a face | job, faces/s | job p50 / p99 a face"
+            + " | job latency p50 / p99 | job vs bare | CPU a face, bare / job | working threads' CPU a face, bare / job | JIT cores, bare / job"
+            + " | peak heap (job) |";
+    private static final String ROUND_ALIGN = "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
     private static String roundRow(Round r) {
-        return String.format("| %d | %d | %s | %.1f | %.1f / %.1f ms | %.1f | %.2f | %.1f / %.1f ms | %.1f / %.1f ms | %.2f / %.2f | %,d MiB |",
+        return String.format("| %d | %d | %s | %.1f | %.1f / %.1f ms | %.1f | %.1f / %.1f ms | %.0f / %.0f ms | %.2f | %.1f / %.1f ms | %.1f / %.1f ms | %.2f / %.2f | %,d MiB |",
                 r.batch(), r.round(), r.bareFirst() ? "bare, job" : "job, bare", r.bare().facesPerSecond(),
-                r.bare().p50PerFaceMs(), r.bare().p99PerFaceMs(), r.job().facesPerSecond(), r.ratio(),
+                r.bare().p50PerFaceMs(), r.bare().p99PerFaceMs(), r.job().facesPerSecond(), r.job().p50PerFaceMs(), r.job().p99PerFaceMs(),
+                r.job().latencyP50Ms(), r.job().latencyP99Ms(), r.ratio(),
                 r.bare().cpuMsPerFace(), r.job().cpuMsPerFace(), r.bare().workerCpuMsPerFace(), r.job().workerCpuMsPerFace(),
                 r.bare().jitCores(), r.job().jitCores(), r.job().peakHeapBytes() >> 20);
     }
@@ -365,12 +381,23 @@ final class EmbedBench {
     private static Window jobWindow(String bootstrap, SchemaRegistryClient client, byte[] jpeg, Options options, BenchJob job,
             String tag, VisibleRecords visible) throws Exception {
         Usage.Snapshot[] start = new Usage.Snapshot[1];
+        // the operator's histograms over the same interval as the clock: the batches and faces embedded meanwhile
+        List<RecentValuesHistogram> perFace = OperatorHistograms.of(job.client().getJobID(), EmbedOperator.EMBED_MICROS_PER_FACE);
+        List<RecentValuesHistogram> latency = OperatorHistograms.of(job.client().getJobID(), EmbedOperator.FACE_LATENCY_MICROS);
+        long[][] counts = new long[2][];
         try (HeapSampler heap = new HeapSampler()) {
             publish(bootstrap, client, job.input(), jpeg, options.tailPhotos() + options.photos() + options.tailPhotos(), tag);
-            Throughput t = visible.await(options.tailPhotos(), options.photos(), WAIT, heap, () -> start[0] = Usage.Snapshot.take());
+            Throughput t = visible.await(options.tailPhotos(), options.photos(), WAIT, heap, () -> {
+                start[0] = Usage.Snapshot.take();
+                counts[0] = OperatorHistograms.counts(perFace);
+                counts[1] = OperatorHistograms.counts(latency);
+            });
             Usage usage = Usage.between(start[0], Usage.Snapshot.take(), (id, name) -> job.taskThreads().contains(id));
+            long[] perFaceMicros = OperatorHistograms.since(perFace, counts[0]);
+            long[] latencyMicros = OperatorHistograms.since(latency, counts[1]);
             visible.drain(options.tailPhotos(), WAIT);
-            return new Window(t.perSecond(), Double.NaN, Double.NaN, t.records(), usage, t.peakHeapBytes());
+            return new Window(t.perSecond(), percentileMs(perFaceMicros, 0.50), percentileMs(perFaceMicros, 0.99),
+                    percentileMs(latencyMicros, 0.50), percentileMs(latencyMicros, 0.99), t.records(), usage, t.peakHeapBytes());
         }
     }
 
@@ -530,8 +557,18 @@ final class EmbedBench {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Arrays.sort(perFace);
-        return new Window(calls * batch / seconds, perFace[calls / 2], perFace[Math.min(calls - 1, (int) Math.ceil(calls * 0.99) - 1)],
-                (long) calls * batch, usage, 0);
+        return new Window(calls * batch / seconds, perFace[RecentValuesHistogram.nearestRank(calls, 0.50)],
+                perFace[RecentValuesHistogram.nearestRank(calls, 0.99)], Double.NaN, Double.NaN, (long) calls * batch, usage, 0);
+    }
+
+    /** Nearest-rank percentile of microsecond values, in ms; NaN when there are none. */
+    private static double percentileMs(long[] micros, double quantile) {
+        if (micros.length == 0) {
+            return Double.NaN;
+        }
+        long[] sorted = micros.clone();
+        Arrays.sort(sorted);
+        return sorted[RecentValuesHistogram.nearestRank(sorted.length, quantile)] / 1e3;
     }
 
     /** {@code photos} uploads to {@code topic}, in the uploads topic's wire format (its subject, which the job reads). */

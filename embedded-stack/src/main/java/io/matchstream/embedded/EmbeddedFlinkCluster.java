@@ -26,6 +26,7 @@ public final class EmbeddedFlinkCluster implements AutoCloseable {
     private final int restPort;
     private final int slots;
     private final Path changelogDir;
+    private final Configuration settings = new Configuration();
     private MiniCluster cluster;
     private URI restAddress;
 
@@ -45,6 +46,15 @@ public final class EmbeddedFlinkCluster implements AutoCloseable {
         this.changelogDir = changelogDir;
     }
 
+    /** Settings laid over the cluster's own when it starts (a metric reporter, say); call before {@link #start()}. */
+    public synchronized EmbeddedFlinkCluster with(Configuration more) {
+        if (cluster != null) {
+            throw new IllegalStateException("the cluster has started: settings must come before start()");
+        }
+        settings.addAll(more);
+        return this;
+    }
+
     public synchronized EmbeddedFlinkCluster start() {
         if (cluster != null) {
             return this;
@@ -62,6 +72,7 @@ public final class EmbeddedFlinkCluster implements AutoCloseable {
             conf.set(StateChangelogOptions.STATE_CHANGE_LOG_STORAGE, "filesystem");
             conf.set(FsStateChangelogOptions.BASE_PATH, changelogDir.toUri().toString());
         }
+        conf.addAll(settings);
         MiniClusterConfiguration config = new MiniClusterConfiguration.Builder()
                 .setConfiguration(conf)
                 .setNumTaskManagers(1)

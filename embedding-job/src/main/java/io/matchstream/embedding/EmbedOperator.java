@@ -28,9 +28,18 @@ import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTim
  * checkpoint barrier (so no photo is ever in flight across a checkpoint: exactly once without operator
  * state) and at the end of input. Output keeps input order. The detector and encoder are loaded once per
  * task, in {@link #open()}. A deletion flushes the batch first, then tombstones the user's embedding.
+ *
+ * <p>Metrics besides the counts: {@value #EMBED_MICROS_PER_FACE}, one value a batch, its embedding time (decode,
+ * detect, align, encode, head) over its photos, so that batches of any size compare; and
+ * {@value #FACE_LATENCY_MICROS}, one value a photo, from its arrival in this operator to its embedding, waiting
+ * for the batch to fill included. Both keep their last {@value #HISTOGRAM_VALUES} values.
  */
 public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         implements OneInputStreamOperator<RawEvent, Outgoing>, ProcessingTimeCallback {
+
+    public static final String EMBED_MICROS_PER_FACE = "embedMicrosPerFace";
+    public static final String FACE_LATENCY_MICROS = "faceLatencyMicros";
+    static final int HISTOGRAM_VALUES = 4096;
 
     private final HashMap<String, String> flags;
     private final RegistryConnector registry;
@@ -45,9 +54,13 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
     private transient DeadLetters deadLetters;
     private transient List<RawEvent> pendingRaw;
     private transient List<ProfileUpload> pending;
+    /** System.nanoTime() at which each pending photo arrived. */
+    private transient long[] arrivals;
     private transient boolean timerSet;
     private transient Counter embedded;
     private transient Counter refused;
+    private transient RecentValuesHistogram embedMicrosPerFace;
+    private transient RecentValuesHistogram faceLatencyMicros;
 
     public EmbedOperator(EmbeddingConfig config, RegistryConnector registry) {
         this.flags = config.toFlags();
@@ -77,6 +90,9 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         pending = new ArrayList<>();
         embedded = getMetricGroup().counter("embeddedPhotos");
         refused = getMetricGroup().counter("refusedPhotos");
+        embedMicrosPerFace = getMetricGroup().histogram(EMBED_MICROS_PER_FACE, new RecentValuesHistogram(HISTOGRAM_VALUES));
+        faceLatencyMicros = getMetricGroup().histogram(FACE_LATENCY_MICROS, new RecentValuesHistogram(HISTOGRAM_VALUES));
+        arrivals = new long[config.job().batchSize()];
     }
 
     @Override
@@ -96,6 +112,7 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
             output.collect(new StreamRecord<>(deadLetters.of(raw, e.reason().code(), e.getMessage())));
             return;
         }
+        arrivals[pending.size()] = System.nanoTime();
         pendingRaw.add(raw);
         pending.add(upload);
         if (pending.size() >= config.job().batchSize()) {
@@ -129,7 +146,13 @@ public class EmbedOperator extends AbstractStreamOperator<Outgoing>
         if (pending.isEmpty()) {
             return;
         }
+        long start = System.nanoTime();
         List<PhotoEmbedder.Outcome> outcomes = embedder.embed(pending);
+        long done = System.nanoTime();
+        embedMicrosPerFace.update((done - start) / 1000 / pending.size());
+        for (int i = 0; i < pending.size(); i++) {
+            faceLatencyMicros.update((done - arrivals[i]) / 1000);
+        }
         for (int i = 0; i < outcomes.size(); i++) {
             RawEvent raw = pendingRaw.get(i);
             if (outcomes.get(i) instanceof PhotoEmbedder.Embedded e) {
