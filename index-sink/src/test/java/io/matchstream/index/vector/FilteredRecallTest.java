@@ -56,17 +56,14 @@ class FilteredRecallTest {
             long admitted = filter == null ? N : filter.admittedCount();
             double recall = 0;
             for (int q = 0; q < QUERIES; q++) {
-                float[] query = java.util.Arrays.copyOfRange(queries, q * D, (q + 1) * D);
+                float[] query = query(q);
                 Hits expected = truth.search(query, K, filter);
                 Hits got = planned.search(query, K, filter);
                 assertThat(got.size()).isEqualTo(K);
                 for (long id : got.ids()) {
                     assertThat(filter == null || filter.admits(id)).isTrue();
                 }
-                Set<Long> want = new HashSet<>();
-                for (long id : expected.ids()) want.add(id);
-                long found = java.util.Arrays.stream(got.ids()).filter(want::contains).count();
-                recall += (double) found / K;
+                recall += recall(got, expected, K);
             }
             recall /= QUERIES;
             System.out.printf("%10.1f%%  %8d  %9.4f  %s%n", selectivity * 100, admitted, recall, planned.plan(admitted, N));
@@ -88,18 +85,12 @@ class FilteredRecallTest {
             double recallK = 0;
             double recallTop = 0;
             for (int q = 0; q < QUERIES; q++) {
-                float[] query = java.util.Arrays.copyOfRange(queries, q * D, (q + 1) * D);
+                float[] query = query(q);
                 Hits expected = truth.search(query, k, filter);
                 Hits got = planned.search(query, k, filter);
                 assertThat(got.size()).isEqualTo(k);
-                Set<Long> want = new HashSet<>();
-                Set<Long> wantTop = new HashSet<>();
-                for (int i = 0; i < k; i++) {
-                    want.add(expected.ids()[i]);
-                    if (i < K) wantTop.add(expected.ids()[i]);
-                }
-                recallK += java.util.Arrays.stream(got.ids()).filter(want::contains).count() / (double) k;
-                recallTop += java.util.Arrays.stream(got.ids()).limit(K).filter(wantTop::contains).count() / (double) K;
+                recallK += recall(got, expected, k);
+                recallTop += recall(got, expected, K);
             }
             System.out.printf("%10.1f%%  %8d  %9.4f  %9.4f  %s%n", selectivity * 100, filter.admittedCount(), recallK / QUERIES,
                     recallTop / QUERIES, planned.plan(filter.admittedCount(), N));
@@ -113,13 +104,24 @@ class FilteredRecallTest {
         IdFilter filter = randomFilter(0.1, 99);
         double recall = 0;
         for (int q = 0; q < QUERIES; q++) {
-            float[] query = java.util.Arrays.copyOfRange(queries, q * D, (q + 1) * D);
-            Set<Long> want = new HashSet<>();
-            for (long id : truth.search(query, K, filter).ids()) want.add(id);
+            float[] query = query(q);
             Hits got = planned.faiss().searchIndexed(query, K, filter, planned.nprobe(filter.admittedCount(), N), 10);
-            recall += java.util.Arrays.stream(got.ids()).filter(want::contains).count() / (double) K;
+            recall += recall(got, truth.search(query, K, filter), K);
         }
         assertThat(recall / QUERIES).isGreaterThanOrEqualTo(0.95);
+    }
+
+    static float[] query(int q) {
+        return java.util.Arrays.copyOfRange(queries, q * D, (q + 1) * D);
+    }
+
+    /** The share of {@code expected}'s first n ids among {@code got}'s first n. */
+    static double recall(Hits got, Hits expected, int n) {
+        Set<Long> want = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            want.add(expected.ids()[i]);
+        }
+        return java.util.Arrays.stream(got.ids()).limit(n).filter(want::contains).count() / (double) n;
     }
 
     static IdFilter randomFilter(double selectivity, long seed) {
