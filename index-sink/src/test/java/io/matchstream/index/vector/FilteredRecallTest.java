@@ -54,18 +54,7 @@ class FilteredRecallTest {
         for (double selectivity : new double[] {1.0, 0.1, 0.01, 0.001}) {
             IdFilter filter = selectivity == 1.0 ? null : randomFilter(selectivity, 11 + (long) (selectivity * 1e4));
             long admitted = filter == null ? N : filter.admittedCount();
-            double recall = 0;
-            for (int q = 0; q < QUERIES; q++) {
-                float[] query = query(q);
-                Hits expected = truth.search(query, K, filter);
-                Hits got = planned.search(query, K, filter);
-                assertThat(got.size()).isEqualTo(K);
-                for (long id : got.ids()) {
-                    assertThat(filter == null || filter.admits(id)).isTrue();
-                }
-                recall += recall(got, expected, K);
-            }
-            recall /= QUERIES;
+            double recall = plannedRecalls(filter, K, K)[0];
             System.out.printf("%10.1f%%  %8d  %9.4f  %s%n", selectivity * 100, admitted, recall, planned.plan(admitted, N));
             assertThat(recall).as("recall@10 at %.1f%% admitted", selectivity * 100).isGreaterThanOrEqualTo(0.95);
         }
@@ -82,19 +71,10 @@ class FilteredRecallTest {
         System.out.println("selectivity  admitted  recall@50  top-10 of the 50 vs true top 10  plan");
         for (double selectivity : new double[] {0.2, 0.05, 0.03, 0.02, 0.01}) {
             IdFilter filter = randomFilter(selectivity, 23 + (long) (selectivity * 1e4));
-            double recallK = 0;
-            double recallTop = 0;
-            for (int q = 0; q < QUERIES; q++) {
-                float[] query = query(q);
-                Hits expected = truth.search(query, k, filter);
-                Hits got = planned.search(query, k, filter);
-                assertThat(got.size()).isEqualTo(k);
-                recallK += recall(got, expected, k);
-                recallTop += recall(got, expected, K);
-            }
-            System.out.printf("%10.1f%%  %8d  %9.4f  %9.4f  %s%n", selectivity * 100, filter.admittedCount(), recallK / QUERIES,
-                    recallTop / QUERIES, planned.plan(filter.admittedCount(), N));
-            assertThat(recallTop / QUERIES).as("top 10 of %d at %.1f%% admitted", k, selectivity * 100).isGreaterThanOrEqualTo(0.90);
+            double[] recalls = plannedRecalls(filter, k, k, K);
+            System.out.printf("%10.1f%%  %8d  %9.4f  %9.4f  %s%n", selectivity * 100, filter.admittedCount(), recalls[0],
+                    recalls[1], planned.plan(filter.admittedCount(), N));
+            assertThat(recalls[1]).as("top 10 of %d at %.1f%% admitted", k, selectivity * 100).isGreaterThanOrEqualTo(0.90);
         }
     }
 
@@ -113,6 +93,27 @@ class FilteredRecallTest {
 
     static float[] query(int q) {
         return java.util.Arrays.copyOfRange(queries, q * D, (q + 1) * D);
+    }
+
+    /**
+     * The planner's k hits for every query, each checked to hold k ids that the filter admits, and their mean
+     * recall against the exact search's at each of {@code depths} (the first n of each).
+     */
+    static double[] plannedRecalls(IdFilter filter, int k, int... depths) {
+        double[] recalls = new double[depths.length];
+        for (int q = 0; q < QUERIES; q++) {
+            float[] query = query(q);
+            Hits expected = truth.search(query, k, filter);
+            Hits got = planned.search(query, k, filter);
+            assertThat(got.size()).isEqualTo(k);
+            for (long id : got.ids()) {
+                assertThat(filter == null || filter.admits(id)).isTrue();
+            }
+            for (int d = 0; d < depths.length; d++) {
+                recalls[d] += recall(got, expected, depths[d]) / QUERIES;
+            }
+        }
+        return recalls;
     }
 
     /** The share of {@code expected}'s first n ids among {@code got}'s first n. */
