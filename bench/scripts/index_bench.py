@@ -4,7 +4,8 @@
   index_bench.py search VECTORS QUERIES D K FACTORY TRAIN_N PLANS RESULTS
       The default index through Debian's python3-faiss (a generic, non-AVX2 build: what a user tries first):
       same factory, training sample size, plans (exact or IVF + ID selector + exact re-rank) and queries as the
-      Java run. PLANS: "mode,nprobe,refine,bitmapfile;..." (mode 0 exact, 1 index). RESULTS gets, per plan, a
+      Java run. PLANS: "mode,nprobe,refine,bitmapfile;..." (mode 0 exact, 1 index, 2 the binding's
+      8-bit scan, here exact: numpy has no such scan). RESULTS gets, per plan, a
       line "p50_us p99_us" then one line of ids per query.
   index_bench.py plot CSV PNG
       Recall@10 against p99 latency, one marker per system and selectivity (python3-matplotlib).
@@ -51,7 +52,7 @@ def search(vectors, queries, d, k, factory, train_n, plans, results):
         for i in range(xq.shape[0]):
             q = xq[i:i + 1]
             t = time.perf_counter()
-            if mode == 0:
+            if mode in (0, 2):
                 cand = admitted if admitted is not None else np.arange(n)
                 scores = xb[cand] @ q[0]
                 top = cand[np.argsort(-scores)[:k]]

@@ -3,8 +3,8 @@
 // The ratio of the two latencies is the binding's overhead.
 //
 //   faiss_bench INDEX_FILE QUERIES_FILE RESULTS_FILE
-// QUERIES_FILE: int32 nq, d, k, nplans; nq*d floats; per plan: int32 mode (0 exact, 1 index), nprobe,
-//   refine; int64 nwords (0: no filter); nwords int64 words.
+// QUERIES_FILE: int32 nq, d, k, nplans; nq*d floats; per plan: int32 mode (0 exact, 1 index, 2 8-bit scan), nprobe,
+//   refine (the scan's: its shortlist); int64 nwords (0: no filter); nwords int64 words.
 // Prints one line per plan: "plan P p50_us P99_us"; RESULTS_FILE gets nplans*nq*k int64 ids (-1 padded).
 #include "faiss_jni.cpp"
 
@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
                 auto t0 = std::chrono::steady_clock::now();
                 TopK top(k);
                 if (plan[0] == 0) exact(h.get(), queries.data() + (size_t)i * d, w, nwords, top);
+                else if (plan[0] == 2 && w != nullptr) quantized_scan(h.get(), queries.data() + (size_t)i * d, w, nwords, (size_t)plan[2], top);
                 else search_index(h.get(), queries.data() + (size_t)i * d, w, nwords, plan[1], plan[2], top);
                 size_t n = top.finish();
                 micros[i] = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();

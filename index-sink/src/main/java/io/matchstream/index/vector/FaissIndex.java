@@ -177,6 +177,20 @@ public final class FaissIndex implements VectorIndex {
 
     /** Exact inner-product scan over the stored vectors of the admitted ids. */
     public Hits searchExact(float[] query, int k, IdFilter admitted) {
+        return scan(query, k, admitted, 0);
+    }
+
+    /**
+     * The planner's scan over the admitted ids: each is scored from an 8-bit copy of its vector (a quarter of
+     * the bytes), and the best {@code shortlist} are re-scored exactly; exact whenever the filter admits at most
+     * {@code shortlist} ids. Without a filter, the exact scan.
+     */
+    public Hits searchQuantized(float[] query, int k, IdFilter admitted, int shortlist) {
+        if (shortlist < k) throw new IllegalArgumentException("shortlist " + shortlist + " is smaller than k " + k);
+        return scan(query, k, admitted, shortlist);
+    }
+
+    private Hits scan(float[] query, int k, IdFilter admitted, int shortlist) {
         checkQuery(query, k);
         long[] ids = new long[k];
         float[] scores = new float[k];
@@ -185,8 +199,9 @@ public final class FaissIndex implements VectorIndex {
         try {
             Near near = admitted == null ? null : admitted.near();
             n = near == null
-                    ? searchExact(live(), query, k, admitted == null ? null : admitted.words(), null, 0, 0, 0, 0, ids, scores)
-                    : searchExact(live(), query, k, admitted.words(), near.points(), near.x(), near.y(), near.z(), near.minDot(), ids, scores);
+                    ? searchExact(live(), query, k, admitted == null ? null : admitted.words(), null, 0, 0, 0, 0, shortlist, ids, scores)
+                    : searchExact(live(), query, k, admitted.words(), near.points(), near.x(), near.y(), near.z(), near.minDot(), shortlist,
+                            ids, scores);
         } finally {
             lock.readLock().unlock();
         }
@@ -392,7 +407,7 @@ public final class FaissIndex implements VectorIndex {
     private static native void vectors(long handle, long[] ids, float[] out);
 
     private static native int searchExact(long handle, float[] query, int k, long[] words, java.nio.ByteBuffer points,
-            double x, double y, double z, double minDot, long[] outIds, float[] outScores);
+            double x, double y, double z, double minDot, int shortlist, long[] outIds, float[] outScores);
 
     private static native int searchIndex(long handle, float[] query, int k, long[] words, java.nio.ByteBuffer points,
             double x, double y, double z, double minDot, int nprobe, int refine, long[] outIds, float[] outScores);

@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>Few admitted (at most {@link VectorIndexConfig#exactMaxAdmitted()}, or a fraction under
  *       {@link VectorIndexConfig#exactBelow()}, or fewer than the IVF pass would visit list entries, weighed by
- *       {@link VectorIndexConfig#ivfVisitCost()}), or the index not trained yet: exact scan of just those ids.
- *       It is both exact and cheap there, where IVF lists hold too few admitted ids to fill k.</li>
+ *       {@link VectorIndexConfig#ivfVisitCost()}), or the index not trained yet: a scan of just those ids
+ *       ({@link #scan}: each scored from an 8-bit copy of its vector, the best {@link #scanShortlist} re-scored
+ *       exactly). It is cheap there, where IVF lists hold too few admitted ids to fill k, and exact but for
+ *       near-ties the 8-bit scores misorder beyond the shortlist.</li>
  *   <li>Otherwise: IVF search with the bitmap as ID selector, k x {@link #refine} candidates re-ranked exactly
  *       (deeper when most ids are admitted); nprobe grows as the filter gets more selective, so the probed
  *       lists hold {@link VectorIndexConfig#minScanned()} admitted ids.</li>
@@ -21,8 +23,16 @@ import java.util.concurrent.atomic.LongAdder;
  * </ul>
  */
 public final class FilterAwareIndex implements VectorIndex {
-    /** What the planner did for one query (metrics, tests, the benchmark). */
+    /** What the planner did for one query (metrics, tests, the benchmark); EXACT is {@link #scan}. */
     public enum Plan { EXACT, INDEX, INDEX_THEN_EXACT }
+
+    /**
+     * The exact plan's shortlist: k x this, at least {@link #SCAN_SHORTLIST_MIN}. An 8-bit score is off by about
+     * 3e-4 for unit vectors in 512-d (per-vector scale), a few near-ties at most, and re-scoring 128 vectors costs
+     * about 30 us.
+     */
+    static final int SCAN_SHORTLIST_FACTOR = 4;
+    static final int SCAN_SHORTLIST_MIN = 128;
 
     private final FaissIndex index;
     private final VectorIndexConfig config;
@@ -77,15 +87,28 @@ public final class FilterAwareIndex implements VectorIndex {
         Plan plan = plan(count, size);
         if (plan == Plan.EXACT) {
             exactPlans.increment();
-            return index.searchExact(query, k, admitted);
+            return scan(query, k, admitted);
         }
         indexPlans.increment();
         Hits hits = index.searchIndexed(query, k, admitted, nprobe(count, size), refine(count, size));
         if (hits.size() < Math.min(k, count)) {
             fallbacks.increment();
-            return index.searchExact(query, k, admitted);
+            return scan(query, k, admitted);
         }
         return hits;
+    }
+
+    /**
+     * The exact plan: with a filter, the 8-bit scan of the admitted ids with its best {@link #scanShortlist(int)}
+     * re-scored from the float vectors (exact when no more are admitted); without one, the float scan.
+     */
+    public Hits scan(float[] query, int k, IdFilter admitted) {
+        return admitted == null ? index.searchExact(query, k, null) : index.searchQuantized(query, k, admitted, scanShortlist(k));
+    }
+
+    /** Candidates the exact plan's 8-bit scan passes to the exact re-score for an answer of k. */
+    public int scanShortlist(int k) {
+        return Math.max(k * SCAN_SHORTLIST_FACTOR, SCAN_SHORTLIST_MIN);
     }
 
     /** The plan for a filter admitting {@code admitted} of {@code size} ids (before any fallback). */
@@ -93,11 +116,12 @@ public final class FilterAwareIndex implements VectorIndex {
         if (!index.isTrained() || admitted <= config.exactMaxAdmitted() || admitted < config.exactBelow() * size) {
             return Plan.EXACT;
         }
-        // Cost-based beyond the configured floors: the exact scan scores every admitted vector (a 2 KiB read at
-        // 512-d, prefetched); the IVF pass visits every entry of the nprobe lists it probes (an id, a bit of the
-        // filter). nprobe grows as the filter narrows, so below some thousands admitted at 1M profiles the exact
-        // scan is the cheaper one, and exact. The default weight (1/32) was measured at 1M x 512-d: QueryBench's
-        // slowest askers, 2,300-10,400 admitted, both plans timed for the same filter, cross at about 4,000.
+        // Cost-based beyond the configured floors: the scan scores every admitted vector (a 516-byte read of its
+        // 8-bit copy at 512-d, prefetched); the IVF pass visits every entry of the nprobe lists it probes (an id, a
+        // bit of the filter). nprobe grows as the filter narrows, so below some thousands admitted at 1M profiles
+        // the scan is the cheaper one, and all but exact. The default weight (1/16) was measured at 1M x 512-d:
+        // QueryBench's slowest askers, 2,500-7,800 admitted, both plans timed for the same filter, cross at about
+        // 5,400 (the float scan, 2 KiB a vector, crossed at about 4,000 with 1/32).
         int nlist = config.nlist();
         double visited = nlist == 0 ? size : (double) nprobe(admitted, size) * size / nlist;
         return admitted <= config.ivfVisitCost() * visited ? Plan.EXACT : Plan.INDEX;

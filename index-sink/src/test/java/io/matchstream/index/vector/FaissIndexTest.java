@@ -101,6 +101,45 @@ class FaissIndexTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void theEightBitScanReturnsTheExactTopKWithExactScores() {
+        float[] base = DATA.draw(N, 1);
+        try (FaissIndex index = filled(small(false), base)) {
+            // Upserts and removes after the fill: removal moves the last slot's vector (and its 8-bit copy) into the gap.
+            float[] moved = DATA.draw(200, 9);
+            for (int i = 0; i < 200; i++) {
+                index.remove(i * 7L);
+            }
+            for (int i = 0; i < 200; i++) {
+                index.upsert(i * 11L + 1, row(moved, i));
+                System.arraycopy(moved, i * D, base, (i * 11 + 1) * D, D);
+            }
+            java.util.function.LongPredicate present = id -> !(id % 7 == 0 && id < 1400) || id % 11 == 1 && (id - 1) / 11 < 200;
+            BitSet half = new BitSet();
+            for (int i = 0; i < N; i += 2) half.set(i);
+            IdFilter many = new IdFilter(half.toLongArray(), half.cardinality());
+            int same = 0;
+            int queries = 50;
+            for (int q = 0; q < queries; q++) {
+                float[] query = DATA.draw(1, 100 + q);
+                Hits scanned = index.searchQuantized(query, 10, many, 40);
+                long[] expected = bruteForce(base, query, 10, id -> id % 2 == 0 && present.test(id));
+                same += (int) Arrays.stream(scanned.ids()).filter(id -> Arrays.stream(expected).anyMatch(e -> e == id)).count();
+                for (int i = 0; i < scanned.size(); i++) {
+                    // the scores are the float vectors' (re-scored), not the 8-bit estimates
+                    assertThat((double) scanned.scores()[i]).isCloseTo(dot(row(base, (int) scanned.ids()[i]), query), org.assertj.core.data.Offset.offset(1e-5));
+                }
+                // no more admitted ids than the shortlist: every one is re-scored, so the answer is the exact one
+                IdFilter few = filterOf(java.util.stream.LongStream.range(0, 300).filter(id -> id % 3 == 0 && present.test(id)).toArray());
+                assertThat(few.admittedCount()).isLessThanOrEqualTo(100);
+                assertThat(index.searchQuantized(query, 10, few, 100).ids())
+                        .containsExactly(bruteForce(base, query, 10, id -> id < 300 && id % 3 == 0 && present.test(id)));
+            }
+            assertThat(same / (10.0 * queries)).as("recall@10 of the 8-bit scan with a x4 shortlist").isGreaterThanOrEqualTo(0.99);
+            assertThatThrownBy(() -> index.searchQuantized(row(base, 0), 10, many, 5)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     static long[] bruteForce(float[] base, float[] query, int k, java.util.function.LongPredicate admitted) {
         return java.util.stream.IntStream.range(0, base.length / D).filter(i -> admitted.test(i)).boxed()
                 .sorted((a, b) -> Double.compare(dot(row(base, b), query), dot(row(base, a), query)))
@@ -176,10 +215,10 @@ class FaissIndexTest {
         try (FilterAwareIndex planned = new FilterAwareIndex(filled(config, base))) {
             assertThat(planned.plan(50, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
             assertThat(planned.plan(N / 2, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
-            // Above both floors (100 admitted, 1% = 60), the costs decide: 120 admitted against the 14 lists' 5,250
-            // entries the IVF pass would visit, weighed 1/32 (164): exact; 150 against 11 lists' 4,125 (129): index.
-            assertThat(planned.plan(120, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
-            assertThat(planned.plan(150, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
+            // Above both floors (100 admitted, 1% = 60), the costs decide: 180 admitted against the 9 lists' 3,375
+            // entries the IVF pass would visit, weighed 1/16 (211): exact; 200 against 8 lists' 3,000 (187): index.
+            assertThat(planned.plan(180, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
+            assertThat(planned.plan(200, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
             assertThat(planned.nprobe(N / 100, N)).isGreaterThan(config.nprobe());
             planned.search(DATA.draw(1, 5), 10, filterOf(range(100, 50)));
             assertThat(planned.planCounts()[0]).isEqualTo(1);
