@@ -119,9 +119,10 @@ public final class FilterAwareIndex implements VectorIndex {
         // Cost-based beyond the configured floors: the scan scores every admitted vector (a 516-byte read of its
         // 8-bit copy at 512-d, prefetched); the IVF pass visits every entry of the nprobe lists it probes (an id, a
         // bit of the filter). nprobe grows as the filter narrows, so below some thousands admitted at 1M profiles
-        // the scan is the cheaper one, and all but exact. The default weight (1/16) was measured at 1M x 512-d:
-        // QueryBench's slowest askers, 2,500-7,800 admitted, both plans timed for the same filter, cross at about
-        // 5,400 (the float scan, 2 KiB a vector, crossed at about 4,000 with 1/32).
+        // the scan is the cheaper one, and all but exact. The default weight (1/32) was measured at 1M x 512-d with
+        // the float scan: QueryBench's slowest askers, both plans timed for the same filter, crossed at about 4,000.
+        // The 8-bit scan, timed the same way (warm, 21 times in a row), crosses at about 5,400 (1/16), but with
+        // 1/16 the benchmark's cold queries had a worse p99 in three runs of four, so the weight stays.
         int nlist = config.nlist();
         double visited = nlist == 0 ? size : (double) nprobe(admitted, size) * size / nlist;
         return admitted <= config.ivfVisitCost() * visited ? Plan.EXACT : Plan.INDEX;

@@ -63,7 +63,7 @@ public record VectorIndexConfig(
     public static VectorIndexConfig defaults(int dimension) {
         int subQuantizers = java.math.BigInteger.valueOf(dimension).gcd(java.math.BigInteger.valueOf(32)).intValue();
         String factory = subQuantizers == 32 ? DEFAULT_FACTORY : "IVF1024,PQ" + subQuantizers;
-        return new VectorIndexConfig(dimension, factory, 12, 10, 70, 500, 0.002, 1000, 1.0 / 16,
+        return new VectorIndexConfig(dimension, factory, 12, 10, 70, 500, 0.002, 1000, 1.0 / 32,
                 50_000, 40_000, 10_000, 1.3, true, 42);
     }
 

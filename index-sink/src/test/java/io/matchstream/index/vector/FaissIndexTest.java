@@ -215,10 +215,10 @@ class FaissIndexTest {
         try (FilterAwareIndex planned = new FilterAwareIndex(filled(config, base))) {
             assertThat(planned.plan(50, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
             assertThat(planned.plan(N / 2, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
-            // Above both floors (100 admitted, 1% = 60), the costs decide: 180 admitted against the 9 lists' 3,375
-            // entries the IVF pass would visit, weighed 1/16 (211): exact; 200 against 8 lists' 3,000 (187): index.
-            assertThat(planned.plan(180, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
-            assertThat(planned.plan(200, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
+            // Above both floors (100 admitted, 1% = 60), the costs decide: 120 admitted against the 14 lists' 5,250
+            // entries the IVF pass would visit, weighed 1/32 (164): exact; 150 against 11 lists' 4,125 (129): index.
+            assertThat(planned.plan(120, N)).isEqualTo(FilterAwareIndex.Plan.EXACT);
+            assertThat(planned.plan(150, N)).isEqualTo(FilterAwareIndex.Plan.INDEX);
             assertThat(planned.nprobe(N / 100, N)).isGreaterThan(config.nprobe());
             planned.search(DATA.draw(1, 5), 10, filterOf(range(100, 50)));
             assertThat(planned.planCounts()[0]).isEqualTo(1);

@@ -64,11 +64,10 @@ class FilteredRecallTest {
     void theServicesDeeperSearchKeepsMostOfItsTopTen() {
         // The query service asks each shard for limit x overfetch candidates (50 for an answer of 10) and
         // re-ranks them, so its answer draws on the best of them. At 2-5% of 100k the planner takes the IVF pass
-        // (its 8-bit scan only up to about 1,800 admitted at this size), whose probed lists hold about minScanned
-        // (500) admitted ids: their top 10 is 0.93-0.96 of the true top 10 (minScanned 1000: 0.97-0.99, but more
-        // at p99 at 1M than the 5 ms target affords; README, "Vector index"). At 1M the scan answers up to about
-        // 5,400 admitted and `bench index` measures the same top 10 at 0.95 or more from 0.3% to 5%. The floor
-        // guards that trade-off against regressions.
+        // (its scan only up to about 1,250 admitted at this size), whose probed lists hold about minScanned (500)
+        // admitted ids: their top 10 is 0.93-0.96 of the true top 10 (minScanned 1000: 0.97-0.99, but more at p99
+        // at 1M than the 5 ms target affords; README, "Vector index"). `bench index` measures the same at 1M:
+        // 0.93-1.00 from 0.3% to 5% admitted. The floor guards that trade-off against regressions.
         int k = 50;
         System.out.println("selectivity  admitted  recall@50  top-10 of the 50 vs true top 10  plan");
         for (double selectivity : new double[] {0.2, 0.05, 0.03, 0.02, 0.01}) {
