@@ -375,6 +375,21 @@ void score_ids(const VectorStore& store, const float* q, const idx_t* ids, size_
     }
 }
 
+// Calls visit(id) for each id set in the admitted bitmap (ids past the store's slot table excluded) that the sphere
+// condition admits, in id order.
+template <typename F>
+void for_each_admitted(const VectorStore& s, const jlong* words, size_t n_words_in, const Sphere& sphere, F&& visit) {
+    size_t n_words = std::min(n_words_in, (s.slot_of.size() + 63) / 64);
+    for (size_t w = 0; w < n_words; w++) {
+        uint64_t bits = (uint64_t)words[w];
+        while (bits != 0) {
+            idx_t id = (idx_t)(w * 64 + __builtin_ctzll(bits));
+            bits &= bits - 1;
+            if (sphere.near(id)) visit(id);
+        }
+    }
+}
+
 void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_in, TopK& top, const Sphere& sphere = Sphere()) {
     const VectorStore& s = h->store;
     if (words == nullptr) {
@@ -386,20 +401,13 @@ void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_i
     constexpr size_t kChunk = 256;
     idx_t chunk[kChunk];
     size_t n = 0;
-    size_t n_words = std::min(n_words_in, (s.slot_of.size() + 63) / 64);
-    for (size_t w = 0; w < n_words; w++) {
-        uint64_t bits = (uint64_t)words[w];
-        while (bits != 0) {
-            idx_t id = (idx_t)(w * 64 + __builtin_ctzll(bits));
-            bits &= bits - 1;
-            if (!sphere.near(id)) continue;
-            chunk[n++] = id;
-            if (n == kChunk) {
-                score_ids(s, q, chunk, n, top);
-                n = 0;
-            }
+    for_each_admitted(s, words, n_words_in, sphere, [&](idx_t id) {
+        chunk[n++] = id;
+        if (n == kChunk) {
+            score_ids(s, q, chunk, n, top);
+            n = 0;
         }
-    }
+    });
     score_ids(s, q, chunk, n, top);
 }
 
@@ -463,22 +471,16 @@ void quantized_scan(const Handle* h, const float* q, const jlong* words, size_t 
         }
     };
     size_t n = 0;
-    size_t n_words = std::min(n_words_in, (s.slot_of.size() + 63) / 64);
-    for (size_t w = 0; w < n_words; w++) {
-        uint64_t bits = (uint64_t)words[w];
-        while (bits != 0) {
-            idx_t id = (idx_t)(w * 64 + __builtin_ctzll(bits));
-            bits &= bits - 1;
-            int32_t slot = s.slot(id);
-            if (slot < 0 || !sphere.near(id)) continue;
-            rows[n] = s.code_at(slot);
-            chunk[n++] = id;
-            if (n == kChunk) {
-                score_chunk(n);
-                n = 0;
-            }
+    for_each_admitted(s, words, n_words_in, sphere, [&](idx_t id) {
+        int32_t slot = s.slot(id);
+        if (slot < 0) return;
+        rows[n] = s.code_at(slot);
+        chunk[n++] = id;
+        if (n == kChunk) {
+            score_chunk(n);
+            n = 0;
         }
-    }
+    });
     score_chunk(n);
     size_t found = candidates.finish();
     score_ids(s, q, candidates.ids.data(), found, top);
