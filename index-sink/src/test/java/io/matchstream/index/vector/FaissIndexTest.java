@@ -102,7 +102,7 @@ class FaissIndexTest {
     }
 
     @Test
-    void theEightBitScanReturnsTheExactTopKWithExactScores() {
+    void theEightBitScanFindsTheTopKAndReturnsExactScores() {
         float[] base = DATA.draw(N, 1);
         try (FaissIndex index = filled(small(false), base)) {
             // Upserts and removes after the fill: removal moves the last slot's vector (and its 8-bit copy) into the gap.
