@@ -177,7 +177,6 @@ final class IndexBench {
     static void deeperSearch(FilterAwareIndex planned, float[] queries, int n, PrintStream out) {
         int k = 50;
         int nq = queries.length / D;
-        int nlist = planned.faiss().config().nlist();
         out.println("the service's search (k=50; top 10 of the 50 against the exact top 10; p99 ms):");
         out.println("| admitted | default plan | default: top 10 / recall@50 / p99 | 8-bit scan: top 10 / p99 | IVF, minScanned 500: top 10 / p99 "
                 + "| IVF, minScanned 1000: top 10 / p99 |");
@@ -190,22 +189,16 @@ final class IndexBench {
             }
             IdFilter filter = new IdFilter(bits.toLongArray(), bits.cardinality());
             long admitted = filter.admittedCount();
-            long[][] top10 = new long[nq][];
             long[][] top50 = new long[nq][];
             for (int q = 0; q < nq; q++) {
-                top10[q] = planned.faiss().searchExact(row(queries, q), K, filter).ids();
-                top50[q] = planned.faiss().searchExact(row(queries, q), k, filter).ids();
-            }
-            int[] probes = new int[2];
-            for (int i = 0; i < 2; i++) {
-                probes[i] = (int) Math.min(nlist, Math.max(planned.faiss().config().nprobe(), Math.ceil((i + 1) * 500.0 * nlist / admitted)));
+                top50[q] = planned.faiss().searchExact(row(queries, q), k, filter).ids(); // best first: its first 10 are the top 10
             }
             int refine = planned.refine(admitted, n);
             List<Search> searches = List.of(q -> planned.search(q, k, filter), q -> planned.scan(q, k, filter),
-                    q -> planned.faiss().searchIndexed(q, k, filter, probes[0], refine),
-                    q -> planned.faiss().searchIndexed(q, k, filter, probes[1], refine));
+                    q -> planned.faiss().searchIndexed(q, k, filter, planned.nprobeScanning(admitted, 500), refine),
+                    q -> planned.faiss().searchIndexed(q, k, filter, planned.nprobeScanning(admitted, 1000), refine));
             StringBuilder line = new StringBuilder(String.format("| %,d | %s", admitted,
-                    planned.plan(admitted, n) == FilterAwareIndex.Plan.EXACT ? "scan" : "IVF, nprobe " + probes[0]));
+                    planned.plan(admitted, n) == FilterAwareIndex.Plan.EXACT ? "scan" : "IVF, nprobe " + planned.nprobe(admitted, n)));
             for (int m = 0; m < searches.size(); m++) {
                 double[] micros = new double[nq];
                 double recall10 = 0;
@@ -214,7 +207,7 @@ final class IndexBench {
                     long t0 = System.nanoTime();
                     Hits h = searches.get(m).run(row(queries, q));
                     micros[q] = (System.nanoTime() - t0) / 1e3;
-                    recall10 += recall(Arrays.copyOf(h.ids(), Math.min(K, h.size())), top10[q]) / nq;
+                    recall10 += recall(Arrays.copyOf(h.ids(), Math.min(K, h.size())), Arrays.copyOf(top50[q], Math.min(K, top50[q].length))) / nq;
                     recall50 += recall(h.ids(), top50[q]) / nq;
                 }
                 Arrays.sort(micros);

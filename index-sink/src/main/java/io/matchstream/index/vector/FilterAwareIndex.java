@@ -103,7 +103,7 @@ public final class FilterAwareIndex implements VectorIndex {
      * re-scored from the float vectors (exact when no more are admitted); without one, the float scan.
      */
     public Hits scan(float[] query, int k, IdFilter admitted) {
-        return admitted == null ? index.searchExact(query, k, null) : index.searchQuantized(query, k, admitted, scanShortlist(k));
+        return index.searchQuantized(query, k, admitted, scanShortlist(k));
     }
 
     /** Candidates the exact plan's 8-bit scan passes to the exact re-score for an answer of k. */
@@ -133,11 +133,16 @@ public final class FilterAwareIndex implements VectorIndex {
      * probed lists hold about {@link VectorIndexConfig#minScanned()} admitted ids between them.
      */
     public int nprobe(long admitted, long size) {
+        return nprobeScanning(admitted, config.minScanned());
+    }
+
+    /** The same for another {@code minScanned} (the benchmark compares settings on one index). */
+    public int nprobeScanning(long admitted, int minScanned) {
         int nlist = config.nlist();
         if (nlist == 0 || admitted <= 0) {
             return config.nprobe();
         }
-        long needed = (long) Math.ceil((double) config.minScanned() * nlist / admitted);
+        long needed = (long) Math.ceil((double) minScanned * nlist / admitted);
         return (int) Math.min(nlist, Math.max(config.nprobe(), needed));
     }
 
