@@ -9,6 +9,7 @@
 // before returning, so a Faiss error never unwinds through the JVM.
 #include <jni.h>
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVF.h>
@@ -66,12 +67,54 @@ inline void encode_row(const float* v, int d, int8_t* row) {
     std::memcpy(row + d, &scale, sizeof(float));
 }
 
+// Memory for the arrays searches read at random (the stored vectors, their 8-bit copies, the slot table): from 2 MiB
+// on, 2 MiB aligned and advised for transparent huge pages (madvise; Linux's default THP mode serves only what is
+// advised). A re-rank or a scan reads one row per candidate anywhere in gigabytes, and with 4 KiB pages nearly every
+// row also missed the TLB: re-scoring 700 random rows of 1M x 512-d took 776 us with 4 KiB pages and 470 us with
+// huge pages (p50, a C++ loop on this machine kind). Where THP is off the advice is ignored and nothing changes;
+// MATCHSTREAM_FAISS_HUGE_PAGES=0 leaves the advice out (the benchmark's 4 KiB-page baseline).
+inline bool huge_pages_advised() {
+    static const bool advised = [] {
+        const char* v = std::getenv("MATCHSTREAM_FAISS_HUGE_PAGES");
+        return v == nullptr || std::strcmp(v, "0") != 0;
+    }();
+    return advised;
+}
+
+template <typename T>
+struct HugePageAllocator {
+    using value_type = T;
+    static constexpr size_t kHuge = size_t(1) << 21;
+    HugePageAllocator() = default;
+    template <typename U>
+    HugePageAllocator(const HugePageAllocator<U>&) {}
+    static bool huge(size_t n) { return n * sizeof(T) >= kHuge; }
+    T* allocate(size_t n) {
+        if (!huge(n)) return std::allocator<T>().allocate(n);
+        size_t bytes = (n * sizeof(T) + kHuge - 1) & ~(kHuge - 1);
+        void* p = std::aligned_alloc(kHuge, bytes);
+        if (p == nullptr) throw std::bad_alloc();
+        if (huge_pages_advised()) madvise(p, bytes, MADV_HUGEPAGE);
+        return static_cast<T*>(p);
+    }
+    void deallocate(T* p, size_t n) {
+        if (huge(n)) std::free(p);
+        else std::allocator<T>().deallocate(p, n);
+    }
+    template <typename U>
+    bool operator==(const HugePageAllocator<U>&) const { return true; }
+    template <typename U>
+    bool operator!=(const HugePageAllocator<U>&) const { return false; }
+};
+template <typename T>
+using HugeVector = std::vector<T, HugePageAllocator<T>>;
+
 struct VectorStore {
     int d = 0;
-    std::vector<float> data;      // slot-major, d floats per slot
-    std::vector<int8_t> codes;    // slot-major, code_row_bytes(d) per slot: the 8-bit copies (encode_row)
+    HugeVector<float> data;       // slot-major, d floats per slot
+    HugeVector<int8_t> codes;     // slot-major, code_row_bytes(d) per slot: the 8-bit copies (encode_row)
     std::vector<idx_t> ids;       // slot -> id
-    std::vector<int32_t> slot_of; // id -> slot, -1 when absent
+    HugeVector<int32_t> slot_of;  // id -> slot, -1 when absent
 
     size_t size() const { return ids.size(); }
     const float* at(size_t slot) const { return data.data() + slot * d; }
@@ -348,31 +391,38 @@ Sphere sphere_of(JNIEnv* env, jobject points, jdouble x, jdouble y, jdouble z, j
     return s;
 }
 
-// Scores the stored vectors of ids[0, n) (ids without a vector are skipped). Each vector is a random 2 KiB read
-// (at 512-d): the next ones are prefetched while the current one is scored, so the reads overlap instead of
-// each waiting for memory (a re-rank's shortlist, or an exact scan's admitted ids, holds hundreds to thousands).
-void score_ids(const VectorStore& store, const float* q, const idx_t* ids, size_t n, TopK& top) {
-    constexpr size_t kAhead = 4;
-    const size_t bytes = sizeof(float) * (size_t)store.d;
-    auto prefetch = [&](const float* v) {
-        for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(reinterpret_cast<const char*>(v) + off);
+// Scores the rows of ids[0, n) (up to the first -1; ids without a row are skipped) into top: score(row), where row
+// is row_of(slot), row_bytes long. Each row is a random read (a 2 KiB float vector or a 516-byte 8-bit copy at
+// 512-d): the next kAhead rows are prefetched while one is scored, so the reads overlap instead of each waiting for
+// memory (a re-rank's shortlist, or a scan's admitted ids, holds hundreds to thousands).
+template <size_t kAhead, typename RowOf, typename Score>
+void score_rows(const VectorStore& store, const idx_t* ids, size_t n, size_t row_bytes, RowOf&& row_of, Score&& score, TopK& top) {
+    auto prefetch = [&](const void* row) {
+        for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(static_cast<const char*>(row) + off);
     };
-    std::vector<const float*> vectors;
+    using Row = decltype(row_of(int32_t(0)));
+    std::vector<Row> rows;
     std::vector<idx_t> found;
-    vectors.reserve(n);
+    rows.reserve(n);
     found.reserve(n);
     for (size_t i = 0; i < n && ids[i] >= 0; i++) {
         int32_t slot = store.slot(ids[i]);
         if (slot >= 0) {
-            vectors.push_back(store.at(slot));
+            rows.push_back(row_of(slot));
             found.push_back(ids[i]);
         }
     }
-    for (size_t i = 0; i < vectors.size() && i < kAhead; i++) prefetch(vectors[i]);
-    for (size_t i = 0; i < vectors.size(); i++) {
-        if (i + kAhead < vectors.size()) prefetch(vectors[i + kAhead]);
-        top.push(faiss::fvec_inner_product(q, vectors[i], store.d), found[i]);
+    for (size_t i = 0; i < rows.size() && i < kAhead; i++) prefetch(rows[i]);
+    for (size_t i = 0; i < rows.size(); i++) {
+        if (i + kAhead < rows.size()) prefetch(rows[i + kAhead]);
+        top.push(score(rows[i]), found[i]);
     }
+}
+
+// Exact inner products with the stored float vectors of ids[0, n).
+void score_ids(const VectorStore& store, const float* q, const idx_t* ids, size_t n, TopK& top) {
+    score_rows<4>(store, ids, n, sizeof(float) * (size_t)store.d, [&](int32_t slot) { return store.at(slot); },
+                  [&](const float* v) { return faiss::fvec_inner_product(q, v, store.d); }, top);
 }
 
 // Calls visit(id) for each id set in the admitted bitmap (ids past the store's slot table excluded) that the sphere
@@ -446,42 +496,29 @@ inline float quantized_dot(const QuantizedQuery& qq, const int8_t* row, int d) {
     return (float)sum * scale * qq.scale;
 }
 
-// The planner's scan over the admitted ids (words must be set): every admitted id is scored from its 8-bit copy
-// (a quarter of the bytes of its float vector: the scan reads memory at random, so bytes are its cost), the best
-// `shortlist` of them are re-scored exactly from the float vectors, and top gets the best of those. When the
-// filter admits no more ids than the shortlist holds, every one is re-scored: the answer is the exact one.
+// 8-bit scores (quantized_dot) of the stored vectors of ids[0, n): a quarter of the bytes of the float vectors, and
+// random reads are what scoring them costs.
+void quantized_score_ids(const VectorStore& store, const QuantizedQuery& qq, const idx_t* ids, size_t n, TopK& top) {
+    score_rows<8>(store, ids, n, code_row_bytes(store.d), [&](int32_t slot) { return store.code_at(slot); },
+                  [&](const int8_t* row) { return quantized_dot(qq, row, store.d); }, top);
+}
+
+// The planner's scan over the admitted ids (words must be set): every admitted id is scored from its 8-bit copy (a
+// quarter of the bytes of its float vector), the best `shortlist` of them are re-scored exactly from the float
+// vectors, and top gets the best of those. When the filter admits no more ids than the shortlist holds, they are
+// scored exactly straight away: the answer is the exact one.
 void quantized_scan(const Handle* h, const float* q, const jlong* words, size_t n_words_in, size_t shortlist, TopK& top,
                     const Sphere& sphere = Sphere()) {
     const VectorStore& s = h->store;
+    std::vector<idx_t> admitted;
+    for_each_admitted(s, words, n_words_in, sphere, [&](idx_t id) { admitted.push_back(id); });
+    if (admitted.size() <= std::max(shortlist, top.ids.size())) {
+        score_ids(s, q, admitted.data(), admitted.size(), top);
+        return;
+    }
     const QuantizedQuery qq(q, s.d);
     TopK candidates(std::max(shortlist, top.ids.size()));
-    const size_t row_bytes = code_row_bytes(s.d);
-    auto prefetch = [&](const int8_t* row) {
-        for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(row + off);
-    };
-    constexpr size_t kChunk = 256;
-    constexpr size_t kAhead = 8;
-    const int8_t* rows[kChunk];
-    idx_t chunk[kChunk];
-    auto score_chunk = [&](size_t n) {
-        for (size_t i = 0; i < n && i < kAhead; i++) prefetch(rows[i]);
-        for (size_t i = 0; i < n; i++) {
-            if (i + kAhead < n) prefetch(rows[i + kAhead]);
-            candidates.push(quantized_dot(qq, rows[i], s.d), chunk[i]);
-        }
-    };
-    size_t n = 0;
-    for_each_admitted(s, words, n_words_in, sphere, [&](idx_t id) {
-        int32_t slot = s.slot(id);
-        if (slot < 0) return;
-        rows[n] = s.code_at(slot);
-        chunk[n++] = id;
-        if (n == kChunk) {
-            score_chunk(n);
-            n = 0;
-        }
-    });
-    score_chunk(n);
+    quantized_score_ids(s, qq, admitted.data(), admitted.size(), candidates);
     size_t found = candidates.finish();
     score_ids(s, q, candidates.ids.data(), found, top);
 }
@@ -560,7 +597,10 @@ void search_index(const Handle* h, const float* q, const jlong* words, size_t n_
         }
         h->trained->ivf->search(1, q, fetch, dis.data(), labels.data(), &params);
     }
-    score_ids(h->store, q, labels.data(), (size_t)fetch, top); // the exact re-rank
+    // The exact re-rank, from the float vectors. Picking the best of the candidates from their 8-bit copies first
+    // (as the scan does) was tried: it reads fewer bytes but more rows (the picked ones twice), and random rows, not
+    // bytes, are what this costs; it was slower (README, "Vector index (Faiss)").
+    score_ids(h->store, q, labels.data(), (size_t)fetch, top);
 }
 
 // Reads what save wrote (also used by faiss_bench.cpp, the C++ baseline of the benchmark).

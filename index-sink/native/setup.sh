@@ -54,6 +54,11 @@ fi
 for tool in cmake g++ dpkg-source apt-get; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found (Debian: apt-get install cmake g++ dpkg-dev libopenblas-dev liblapack-dev)"
 done
+# Faiss's CMake needs BLAS and LAPACK to link against; without them it fails after the source download with
+# "Could NOT find BLAS", so say what to install before that.
+for pkg in libopenblas-dev liblapack-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || die "$pkg not installed (Debian: apt-get install libopenblas-dev liblapack-dev)"
+done
 JAVA_HOME="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac || command -v java)")")")}"
 [ -f "$JAVA_HOME/include/jni.h" ] || die "jni.h not found under JAVA_HOME=$JAVA_HOME (install a JDK, not a JRE)"
 mkdir -p "$SRC_PARENT"

@@ -136,7 +136,9 @@ final class IndexBench {
             planned.save(indexFile);
         }
 
-        rows.addAll(cpp(o, indexFile, queries, selectivities, plans, truth, n));
+        rows.addAll(cpp(o, indexFile, queries, selectivities, plans, truth, n, "default (C++)", true));
+        // The same binary with the stored vectors on 4 KiB pages: what the huge-page advice buys, measured in this run.
+        rows.addAll(cpp(o, indexFile, queries, selectivities, plans, truth, n, "default (C++, 4 KiB pages)", false));
         Files.deleteIfExists(indexFile);
         if (o.python()) {
             rows.addAll(python(o, data, n, queries, selectivities, plans, truth, defaults, out));
@@ -155,8 +157,12 @@ final class IndexBench {
         for (String sel : rows.stream().map(Row::selectivity).distinct().toList()) {
             Row java = rows.stream().filter(r -> r.system().equals("default (Java)") && r.selectivity().equals(sel)).findFirst().orElse(null);
             Row cpp = rows.stream().filter(r -> r.system().equals("default (C++)") && r.selectivity().equals(sel)).findFirst().orElse(null);
+            Row small = rows.stream().filter(r -> r.system().equals("default (C++, 4 KiB pages)") && r.selectivity().equals(sel)).findFirst().orElse(null);
             if (java != null && cpp != null) {
                 out.printf("binding overhead at %s: p50 Java / C++ = %.2f, p99 %.2f%n", sel, java.p50() / cpp.p50(), java.p99() / cpp.p99());
+            }
+            if (cpp != null && small != null) {
+                out.printf("huge pages at %s: C++ with huge pages / with 4 KiB pages: p50 %.2f, p99 %.2f%n", sel, cpp.p50() / small.p50(), cpp.p99() / small.p99());
             }
         }
         Path csv = o.out().resolve("index-bench.csv");
@@ -325,8 +331,13 @@ final class IndexBench {
         return Arrays.copyOfRange(rows, i * D, (i + 1) * D);
     }
 
-    /** The C++ baseline (faiss_bench, built by setup.sh) over the saved default index, same plans and queries. */
-    static List<Row> cpp(Options o, Path indexFile, float[] queries, List<Selectivity> sels, List<int[]> plans, long[][][] truth, int n) throws IOException, InterruptedException {
+    /**
+     * The C++ baseline (faiss_bench, built by setup.sh) over the saved default index, same plans and queries; with
+     * {@code hugePages} false the binding's arrays are not advised for transparent huge pages
+     * ({@code MATCHSTREAM_FAISS_HUGE_PAGES=0}).
+     */
+    static List<Row> cpp(Options o, Path indexFile, float[] queries, List<Selectivity> sels, List<int[]> plans, long[][][] truth, int n,
+                         String system, boolean hugePages) throws IOException, InterruptedException {
         Path exe = FaissIndex.binding().resolveSibling("faiss_bench");
         Path in = o.out().resolve("queries.bin");
         Path results = o.out().resolve("cpp-results.bin");
@@ -344,7 +355,9 @@ final class IndexBench {
                 w.write(b.array());
             }
         }
-        Process p = new ProcessBuilder(exe.toString(), indexFile.toString(), in.toString(), results.toString()).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(exe.toString(), indexFile.toString(), in.toString(), results.toString()).redirectErrorStream(true);
+        pb.environment().put("MATCHSTREAM_FAISS_HUGE_PAGES", hugePages ? "1" : "0");
+        Process p = pb.start();
         List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
         if (p.waitFor() != 0) {
             System.out.println("C++ baseline failed: " + String.join("\n", lines));
@@ -361,9 +374,9 @@ final class IndexBench {
             }
             String[] f = lines.get(s).split(" ");
             Selectivity sel = sels.get(s);
-            rows.add(new Row("default (C++)", sel.name(), sel.filter() == null ? n : sel.filter().admittedCount(),
+            rows.add(new Row(system, sel.name(), sel.filter() == null ? n : sel.filter().admittedCount(),
                     describe(plans.get(s)), recall / nq, Double.parseDouble(f[2]), Double.parseDouble(f[3])));
-            System.out.printf("  %-24s %5s recall@10 %.4f p50 %.3f ms p99 %.3f ms%n", "default (C++)", sel.name(), recall / nq,
+            System.out.printf("  %-24s %5s recall@10 %.4f p50 %.3f ms p99 %.3f ms%n", system, sel.name(), recall / nq,
                     Double.parseDouble(f[2]) / 1e3, Double.parseDouble(f[3]) / 1e3);
         }
         Files.deleteIfExists(results);
