@@ -68,15 +68,16 @@ inline void encode_row(const float* v, int d, int8_t* row) {
 }
 
 // Memory for the arrays searches read at random (the stored vectors, their 8-bit copies, the slot table): from 2 MiB
-// on, 2 MiB aligned and advised for transparent huge pages (madvise; Linux's default THP mode serves only what is
-// advised). A re-rank or a scan reads one row per candidate anywhere in gigabytes, and with 4 KiB pages nearly every
-// row also missed the TLB: re-scoring 700 random rows of 1M x 512-d took 776 us with 4 KiB pages and 470 us with
-// huge pages (p50, a C++ loop on this machine kind). Where THP is off the advice is ignored and nothing changes;
-// MATCHSTREAM_FAISS_HUGE_PAGES=0 leaves the advice out (the benchmark's 4 KiB-page baseline).
+// on, 2 MiB aligned, and with MATCHSTREAM_FAISS_HUGE_PAGES=1 advised for transparent huge pages (madvise; Linux's
+// default THP mode serves only what is advised). A re-rank or a scan reads one row per candidate anywhere in
+// gigabytes; with 4 KiB pages a row's page-table walk misses the cache too once other work has evicted the page
+// tables: re-scoring 700 random rows of 1M x 512-d took 776 us with 4 KiB pages and 470 us with huge pages in a C++
+// loop that evicts them between queries. The query service gained nothing consistent from it (README, "Vector index
+// (Faiss)"), so it is off unless asked for.
 inline bool huge_pages_advised() {
     static const bool advised = [] {
         const char* v = std::getenv("MATCHSTREAM_FAISS_HUGE_PAGES");
-        return v == nullptr || std::strcmp(v, "0") != 0;
+        return v != nullptr && std::strcmp(v, "1") == 0;
     }();
     return advised;
 }
