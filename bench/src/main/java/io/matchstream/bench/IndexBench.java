@@ -279,9 +279,10 @@ final class IndexBench {
 
     /**
      * Lets the build's aftermath pass before anything is timed: the garbage of 1M drawn vectors (a collector's
-     * concurrent cycle on one of the two cores) and the kernel's work on the fresh gigabytes. Without it the first
-     * rows timed after a build ran slower than the same searches in the sweep later in the same process (2026-11-27:
-     * the default's 100% row p50 / p99 1.20 / 3.19 ms, the sweep's identical plan 0.72 / 0.96).
+     * concurrent cycle on one of the two cores) and the kernel's work on the fresh gigabytes. Added when the first rows
+     * timed after a build ran slower than the same searches in the sweep later in the same process (2026-11-27: the
+     * default's 100% row p50 / p99 1.20 / 3.19 ms, the sweep's identical plan 0.72 / 0.96); the next run still showed a
+     * gap (1.48 / 1.85 against 0.94 / 1.24), so most of it is the machine's minutes, not the build.
      */
     static void settle() {
         System.gc();
