@@ -426,19 +426,20 @@ void score_ids(const VectorStore& store, const float* q, const idx_t* ids, size_
                   [&](const float* v) { return faiss::fvec_inner_product(q, v, store.d); }, top);
 }
 
-// Calls visit(id) for each id set in the admitted bitmap (ids past the store's slot table excluded) that the sphere
-// condition admits, in id order.
-template <typename F>
-void for_each_admitted(const VectorStore& s, const jlong* words, size_t n_words_in, const Sphere& sphere, F&& visit) {
+// The ids set in the admitted bitmap (ids past the store's slot table excluded) that the sphere condition admits, in
+// id order: the scans walk the admitted bits, not the store, so with few admitted ids they touch only those rows.
+std::vector<idx_t> admitted_ids(const VectorStore& s, const jlong* words, size_t n_words_in, const Sphere& sphere) {
+    std::vector<idx_t> ids;
     size_t n_words = std::min(n_words_in, (s.slot_of.size() + 63) / 64);
     for (size_t w = 0; w < n_words; w++) {
         uint64_t bits = (uint64_t)words[w];
         while (bits != 0) {
             idx_t id = (idx_t)(w * 64 + __builtin_ctzll(bits));
             bits &= bits - 1;
-            if (sphere.near(id)) visit(id);
+            if (sphere.near(id)) ids.push_back(id);
         }
     }
+    return ids;
 }
 
 void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_in, TopK& top, const Sphere& sphere = Sphere()) {
@@ -447,19 +448,8 @@ void exact(const Handle* h, const float* q, const jlong* words, size_t n_words_i
         for (size_t slot = 0; slot < s.size(); slot++) top.push(faiss::fvec_inner_product(q, s.at(slot), s.d), s.ids[slot]);
         return;
     }
-    // Walk the admitted bits, not the store: with few admitted ids this touches only their vectors, scored a
-    // chunk at a time with the reads prefetched (the admitted ids' vectors lie anywhere in the store).
-    constexpr size_t kChunk = 256;
-    idx_t chunk[kChunk];
-    size_t n = 0;
-    for_each_admitted(s, words, n_words_in, sphere, [&](idx_t id) {
-        chunk[n++] = id;
-        if (n == kChunk) {
-            score_ids(s, q, chunk, n, top);
-            n = 0;
-        }
-    });
-    score_ids(s, q, chunk, n, top);
+    const std::vector<idx_t> admitted = admitted_ids(s, words, n_words_in, sphere);
+    score_ids(s, q, admitted.data(), admitted.size(), top);
 }
 
 // The query as 16-bit integers for quantized_dot, with the scale that turns an integer dot product back into a
@@ -511,14 +501,14 @@ void quantized_score_ids(const VectorStore& store, const QuantizedQuery& qq, con
 void quantized_scan(const Handle* h, const float* q, const jlong* words, size_t n_words_in, size_t shortlist, TopK& top,
                     const Sphere& sphere = Sphere()) {
     const VectorStore& s = h->store;
-    std::vector<idx_t> admitted;
-    for_each_admitted(s, words, n_words_in, sphere, [&](idx_t id) { admitted.push_back(id); });
-    if (admitted.size() <= std::max(shortlist, top.ids.size())) {
+    const std::vector<idx_t> admitted = admitted_ids(s, words, n_words_in, sphere);
+    const size_t keep = std::max(shortlist, top.ids.size());
+    if (admitted.size() <= keep) {
         score_ids(s, q, admitted.data(), admitted.size(), top);
         return;
     }
     const QuantizedQuery qq(q, s.d);
-    TopK candidates(std::max(shortlist, top.ids.size()));
+    TopK candidates(keep);
     quantized_score_ids(s, qq, admitted.data(), admitted.size(), candidates);
     size_t found = candidates.finish();
     score_ids(s, q, candidates.ids.data(), found, top);
