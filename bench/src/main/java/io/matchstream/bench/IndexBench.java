@@ -151,14 +151,14 @@ final class IndexBench {
         out.println("| system | selectivity | admitted | plan | recall@10 | p50 ms | p99 ms | p50 vs exact |");
         out.println("|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
-            Row exactRow = rows.stream().filter(x -> x.system().startsWith("exact") && x.selectivity().equals(r.selectivity())).findFirst().orElseThrow();
+            Row exactRow = find(rows, "exact (binding scan)", r.selectivity());
             out.printf("| %s | %s | %,d | %s | %.4f | %.3f | %.3f | %.3fx |%n", r.system(), r.selectivity(), r.admitted(), r.plan(), r.recall(),
                     r.p50() / 1e3, r.p99() / 1e3, r.p50() / exactRow.p50());
         }
         for (String sel : rows.stream().map(Row::selectivity).distinct().toList()) {
-            Row java = rows.stream().filter(r -> r.system().equals("default (Java)") && r.selectivity().equals(sel)).findFirst().orElse(null);
-            Row cpp = rows.stream().filter(r -> r.system().equals("default (C++)") && r.selectivity().equals(sel)).findFirst().orElse(null);
-            Row huge = rows.stream().filter(r -> r.system().equals("default (C++, huge pages)") && r.selectivity().equals(sel)).findFirst().orElse(null);
+            Row java = find(rows, "default (Java)", sel);
+            Row cpp = find(rows, "default (C++)", sel);
+            Row huge = find(rows, "default (C++, huge pages)", sel);
             if (java != null && cpp != null) {
                 out.printf("binding overhead at %s: p50 Java / C++ = %.2f, p99 %.2f%n", sel, java.p50() / cpp.p50(), java.p99() / cpp.p99());
             }
@@ -329,6 +329,11 @@ final class IndexBench {
             case 2 -> "scan, 8-bit, best " + plan[2] + " exact";
             default -> "index, nprobe " + plan[1] + ", x" + plan[2];
         };
+    }
+
+    /** The row of {@code system} at {@code selectivity}, or null when that system did not run (C++ or python skipped). */
+    static Row find(List<Row> rows, String system, String selectivity) {
+        return rows.stream().filter(r -> r.system().equals(system) && r.selectivity().equals(selectivity)).findFirst().orElse(null);
     }
 
     static Row row(String system, Selectivity sel, int n, String plan, double recall, double[] micros) {
