@@ -362,7 +362,18 @@ struct Sphere {
         const double* p = points + 3 * (size_t)id;
         return p[0] * x + p[1] * y + p[2] * z >= min_dot;
     }
+    // Starts the read of an id's point (24 bytes: one or two cache lines), so that checking ids some places ahead
+    // overlaps their cache misses instead of waiting for each in turn.
+    void prefetch(idx_t id) const {
+        if ((size_t)id >= n_points) return;
+        const char* p = reinterpret_cast<const char*>(points + 3 * (size_t)id);
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 3 * sizeof(double) - 1);
+    }
 };
+
+// How many ids ahead a loop that checks points prefetches them (a point read is a cache miss at 1M profiles).
+constexpr size_t kPointsAhead = 16;
 
 // The admitted bitmap (bit id % 64 of word id / 64) and the sphere condition, as Faiss's ID selector.
 struct AdmittedSelector final : faiss::IDSelector {
@@ -434,11 +445,19 @@ std::vector<idx_t> admitted_ids(const VectorStore& s, const jlong* words, size_t
     for (size_t w = 0; w < n_words; w++) {
         uint64_t bits = (uint64_t)words[w];
         while (bits != 0) {
-            idx_t id = (idx_t)(w * 64 + __builtin_ctzll(bits));
+            ids.push_back((idx_t)(w * 64 + __builtin_ctzll(bits)));
             bits &= bits - 1;
-            if (sphere.near(id)) ids.push_back(id);
         }
     }
+    if (sphere.points == nullptr) return ids;
+    // The sphere condition in a second pass over the ids, each point prefetched kPointsAhead ids before it is
+    // checked: in a C++ loop over 20,000 of 1M points, 0.66 ms against 0.96 ms checking each as it was found.
+    size_t kept = 0;
+    for (size_t i = 0; i < ids.size(); i++) {
+        if (i + kPointsAhead < ids.size()) sphere.prefetch(ids[i + kPointsAhead]);
+        if (sphere.near(ids[i])) ids[kept++] = ids[i];
+    }
+    ids.resize(kept);
     return ids;
 }
 
@@ -551,6 +570,8 @@ bool scan_ivfpq(const faiss::IndexIVF* ivf, const float* q, const jlong* words, 
     // The selector Faiss's search would get, called here on its concrete type: no virtual call per entry.
     const AdmittedSelector admitted(words, n_words, sphere);
     const bool filtered = words != nullptr; // a radius condition comes with a bitmap
+    const bool lazy_sphere = filtered && sphere.points != nullptr;
+    const uint64_t* bitmap = reinterpret_cast<const uint64_t*>(words);
     size_t probes = std::min((size_t)std::max(1, nprobe), ivf->nlist);
     std::vector<float> coarse_dis(probes);
     std::vector<idx_t> coarse_ids(probes);
@@ -572,6 +593,12 @@ bool scan_ivfpq(const faiss::IndexIVF* ivf, const float* q, const jlong* words, 
         const uint8_t* code_at = codes.get();
         const float dis0 = coarse_dis[p];
         for (size_t j = 0; j < n; j++) {
+            if (lazy_sphere && j + kPointsAhead < n) {
+                // The point of an admitted id further down the list, read before its radius check needs it.
+                idx_t ahead = id_at[j + kPointsAhead];
+                size_t w = (size_t)ahead >> 6;
+                if (w < n_words && ((bitmap[w] >> (ahead & 63)) & 1) != 0) sphere.prefetch(ahead);
+            }
             idx_t id = id_at[j];
             if (filtered && !admitted.is_member(id)) continue;
             float score = dis0 + pq_table_sum(table.data(), code_at + j * m_count, m_count, ksub);

@@ -235,18 +235,15 @@ public final class Shard implements AutoCloseable {
             // The candidates' embeddings from the index of the query's model version (the vectors it just scored),
             // their preference vectors from the store.
             float[][] embeddings = index.vectors(hits.ids());
-            List<StoredVectors> preferences = store.preferences(users);
+            List<float[]> preferences = store.preferenceVectors(users, q.modelVersion());
             List<Candidate> out = new ArrayList<>(hits.size());
             for (int i = 0; i < hits.size(); i++) {
                 float[] embedding = embeddings[i];
                 if (embedding == null) {
                     continue; // cannot happen while the search and this read share the read lock
                 }
-                StoredVectors preference = preferences.get(i);
-                float reciprocal = 0;
-                if (preference != null && preference.secondary() != null && preference.modelVersion().equals(q.modelVersion())) {
-                    reciprocal = (float) Vectors.dot(preference.secondary(), q.embedding());
-                }
+                float[] preference = preferences.get(i);
+                float reciprocal = preference == null ? 0 : (float) Vectors.dot(preference, q.embedding());
                 out.add(new Candidate(users.get(i), hits.scores()[i], reciprocal,
                         weights.recencyScore(store.lastActive(hits.ids()[i]), q.asOfMillis()), embedding));
             }

@@ -209,19 +209,39 @@ class ShardTest {
                     .limit(20).map(i -> "u" + i).toList();
             assertThat(s.search(q).stream().map(Candidate::userId).toList()).containsExactlyElementsOf(expected);
 
-            // Few enough candidates to check one by one (a narrow age range): each is checked, with the exact answer.
+            // More candidates than the radius's sample checks (a narrow age range): not checked one by one when the
+            // filter is built (the grid or the index checks the radius), and the answer is still exact.
             var narrow = profile("alice", Gender.F, List.of(Gender.M), 30, place[0], place[1], 30, 31, km, T0.plusSeconds(1));
             s.applyAttributes("alice", narrow, 0, narrow.getUpdatedAt().toEpochMilli());
             long fewCandidates = admittedByGenderAndAge.stream().filter(i -> ages[i] <= 31 && ages[i] >= 30).count();
             assertThat(fewCandidates).as("candidates before the radius").isBetween(1_025L, 20_000L);
             RecommendationQuery nq = s.queryFor("alice", 20, T0.toEpochMilli()).orElseThrow();
             plansBefore = store.radiusPlanCounts();
-            var narrowFilter = store.admitted(nq, p -> true, java.util.Set.of(store.existingDenseId("alice")));
-            assertThat(store.radiusPlanCounts()[0] - plansBefore[0]).as("checked for each candidate").isEqualTo(1);
+            store.admitted(nq, p -> true, java.util.Set.of(store.existingDenseId("alice")));
+            assertThat(store.radiusPlanCounts()[0] - plansBefore[0]).as("checked for each candidate").isZero();
             List<Integer> narrowWithin = within.stream().filter(i -> ages[i] <= 31 && ages[i] >= 30).toList();
-            assertThat(narrowFilter.admittedCount()).isEqualTo(narrowWithin.size());
+            assertThat(s.admittedCount(nq)).isEqualTo(narrowWithin.size());
             assertThat(s.search(nq).stream().map(Candidate::userId).toList()).containsExactlyElementsOf(narrowWithin.stream()
                     .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], nq.queryVector())))
+                    .limit(20).map(i -> "u" + i).toList());
+
+            // No more candidates than the sample would check (an age with at most 1,024 of them): each is checked,
+            // an exact set and count.
+            int age = java.util.stream.IntStream.rangeClosed(25, 50)
+                    .filter(a -> admittedByGenderAndAge.stream().filter(i -> ages[i] == a).count() <= 1_024).findFirst().orElseThrow();
+            var single = profile("alice", Gender.F, List.of(Gender.M), 30, place[0], place[1], age, age, km, T0.plusSeconds(2));
+            s.applyAttributes("alice", single, 0, single.getUpdatedAt().toEpochMilli());
+            long oneAge = admittedByGenderAndAge.stream().filter(i -> ages[i] == age).count();
+            assertThat(oneAge).as("candidates before the radius").isBetween(1L, 1_024L);
+            RecommendationQuery sq = s.queryFor("alice", 20, T0.toEpochMilli()).orElseThrow();
+            plansBefore = store.radiusPlanCounts();
+            var singleFilter = store.admitted(sq, p -> true, java.util.Set.of(store.existingDenseId("alice")));
+            assertThat(store.radiusPlanCounts()[0] - plansBefore[0]).as("checked for each candidate").isEqualTo(1);
+            assertThat(singleFilter.near()).as("an exact set").isNull();
+            List<Integer> singleWithin = within.stream().filter(i -> ages[i] == age).toList();
+            assertThat(singleFilter.admittedCount()).isEqualTo(singleWithin.size());
+            assertThat(s.search(sq).stream().map(Candidate::userId).toList()).containsExactlyElementsOf(singleWithin.stream()
+                    .sorted(java.util.Comparator.comparingDouble((Integer i) -> -Vectors.dot(vectors[i], sq.queryVector())))
                     .limit(20).map(i -> "u" + i).toList());
         }
     }

@@ -52,9 +52,10 @@ public final class AttributeStore implements AutoCloseable {
 
     public static final int MAX_AGE = 130;
     private static final double EARTH_RADIUS_KM = 6371.0;
-    /** Up to this many candidates before the radius, it is checked for each of them when the filter is built. */
-    private static final long EXACT_RADIUS_MAX = 20_000;
-    /** Candidates checked to estimate the radius's share when there are more. */
+    /**
+     * Candidates checked to estimate the radius's share; up to this many candidates before the radius, it is checked
+     * for each of them when the filter is built (as many checks as the sample, and the count is exact).
+     */
     private static final long RADIUS_SAMPLE = 1_024;
     /**
      * Admitted ids within the radius that an IVF pass visits before it stops (the planner's default
@@ -252,21 +253,21 @@ public final class AttributeStore implements AutoCloseable {
         }
     }
 
-    /** The preference updates of {@code userIds} in one batched read, in order; null where a user has none. */
-    public List<StoredVectors> preferences(List<String> userIds) {
-        return multiGet(PREFERENCE, userIds);
-    }
-
-    private List<StoredVectors> multiGet(byte prefix, List<String> userIds) {
+    /**
+     * The preference vectors P of {@code userIds} of model version {@code modelVersion} in one batched read, in
+     * order; null where a user has none (or one of another model version). Only P is decoded: a query's re-rank
+     * reads it for each candidate, never the blended vector beside it.
+     */
+    public List<float[]> preferenceVectors(List<String> userIds, String modelVersion) {
         List<byte[]> keys = new ArrayList<>(userIds.size());
         for (String user : userIds) {
-            keys.add(key(prefix, user));
+            keys.add(key(PREFERENCE, user));
         }
         try {
             List<byte[]> values = db.multiGetAsList(keys);
-            List<StoredVectors> out = new ArrayList<>(values.size());
+            List<float[]> out = new ArrayList<>(values.size());
             for (byte[] v : values) {
-                out.add(v == null ? null : StoredVectors.decode(v));
+                out.add(v == null ? null : StoredVectors.secondaryOf(v, modelVersion));
             }
             return out;
         } catch (RocksDBException e) {
@@ -466,11 +467,11 @@ public final class AttributeStore implements AutoCloseable {
                 before--;
             }
         }
-        // The radius: within d km <=> the points' dot product >= cos(d / R). Few candidates left: check each
-        // now, so the count is exact. Many, but the grid cells the radius reaches hold a small share of all
-        // profiles: check just those (the radius is then the selective filter, and the planner gets an exact count). Otherwise
-        // the index checks it lazily for the ids it visits (an IVF search visits a few percent of them), and the
-        // count for the planner is estimated from a sample.
+        // The radius: within d km <=> the points' dot product >= cos(d / R). Few candidates left (no more than a
+        // sample would check): check each now, so the count is exact. More, but the grid cells the radius reaches
+        // hold a small share of all profiles: check just those (the radius is then the selective filter, and the
+        // planner gets an exact count). Otherwise the index checks it lazily for the ids it visits (an IVF search
+        // visits a few percent of them; a scan checks each), and the count for the planner is estimated from a sample.
         double angle = q.maxDistanceKm() / EARTH_RADIUS_KM;
         if (angle >= Math.PI || before == 0) {
             return new IdFilter(bits, before);
@@ -479,25 +480,25 @@ public final class AttributeStore implements AutoCloseable {
         double lonRad = Math.toRadians(q.lon());
         VectorIndex.Near near = new VectorIndex.Near(points, Math.cos(latRad) * Math.cos(lonRad), Math.cos(latRad) * Math.sin(lonRad),
                 Math.sin(latRad), Math.cos(Math.max(0, angle)) - 1e-15);
-        if (before > EXACT_RADIUS_MAX) {
+        if (before > RADIUS_SAMPLE) {
             // Cost-based: the grid costs a cheap check per profile of the cells (all genders and ages); the lazy
             // path costs a cache miss per admitted id it checks: the sample, then the ids the IVF pass visits, about
             // INDEX_RADIUS_VISITS / (the radius's share), which the cells' share of all profiles estimates (or every
             // candidate, for an exact count). Comparing the cells' profiles with the filtered candidates instead kept
-            // the grid off for the benchmark's slowest askers (a broad gender/age filter, a selective radius). With
-            // fewer candidates each is checked: the grid, tried there, measured no faster at 1M profiles (filters of
-            // 0.4-0.8 ms either way), and at 200k, whose points stay in cache, it walked up to all 200k profiles of
-            // the cells for 10,000-17,000 candidates (filters of 1.0-1.3 ms).
+            // the grid off for the benchmark's slowest askers (a broad gender/age filter, a selective radius).
+            // Up to 20,000 candidates used to be checked each, for an exact count: paired per asker on the 1M
+            // benchmark shard, leaving those above RADIUS_SAMPLE to the index took the filter from p50 / p99 0.47 /
+            // 2.07 to 0.40 / 1.83 ms, the index search unchanged (1.29 / 2.09 and 1.30 / 2.17 ms), the plans the same.
             PlaceGrid.Reach reach = places.near(near.x(), near.y(), near.z(), Math.max(0, angle));
             double share = profiles == 0 ? 0 : (double) reach.profiles() / profiles;
             long lazyChecks = exactCount || share * before <= INDEX_RADIUS_VISITS ? before
                     : Math.min(before, RADIUS_SAMPLE + (long) (INDEX_RADIUS_VISITS / share));
             if (reach.profiles() <= GRID_CHECKS_PER_RADIUS_CHECK * lazyChecks) {
                 gridPlans.increment();
-                return withinCells(bits, reach, near);
+                return withinCells(bits, places, reach, near);
             }
         }
-        if (exactCount || before <= EXACT_RADIUS_MAX) {
+        if (exactCount || before <= RADIUS_SAMPLE) {
             eachPlans.increment();
             long count = 0;
             for (int w = 0; w < words; w++) {
@@ -526,7 +527,9 @@ public final class AttributeStore implements AutoCloseable {
             }
         }
         indexPlans.increment();
-        return new IdFilter(bits, sampled == 0 ? before : Math.round((double) before * inside / sampled), near);
+        // At least 1 while any candidate is left: a sample that found none inside sends the planner to the scan,
+        // which checks every candidate, rather than answering nothing.
+        return new IdFilter(bits, sampled == 0 ? before : Math.max(1, Math.round((double) before * inside / sampled)), near);
     }
 
     /**
@@ -541,11 +544,11 @@ public final class AttributeStore implements AutoCloseable {
      * The candidates of {@code bits} in the cells {@code reach} found, with an exact count: the radius is checked
      * only in the cells it crosses, every profile of a cell wholly inside it is within it.
      */
-    private static IdFilter withinCells(long[] bits, PlaceGrid.Reach reach, VectorIndex.Near near) {
+    private static IdFilter withinCells(long[] bits, PlaceGrid places, PlaceGrid.Reach reach, VectorIndex.Near near) {
         long[] kept = new long[bits.length];
         long count = 0;
-        for (int c = 0; c < reach.cells().size(); c++) {
-            PlaceGrid.Cell cell = reach.cells().get(c);
+        for (int c = 0; c < reach.count(); c++) {
+            PlaceGrid.Cell cell = places.cell(reach.cells()[c]);
             int[] ids = cell.ids;
             if (reach.inside()[c]) {
                 for (int i = 0; i < cell.size; i++) {

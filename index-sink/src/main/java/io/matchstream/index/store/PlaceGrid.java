@@ -34,24 +34,33 @@ final class PlaceGrid {
      * radius check of a cell's profiles reads consecutive memory instead of a point anywhere in the store's.
      */
     static final class Cell {
-        final double x;
-        final double y;
-        final double z;
+        final int number;
         int[] ids = new int[4];
         double[] points = new double[12];
         int size;
 
-        Cell(double x, double y, double z) {
-            this.x = x;
-            this.y = y;
-            this.z = z;
+        Cell(int number) {
+            this.number = number;
         }
     }
 
-    /** The cells a radius query reaches; {@code inside[i]}: every point of {@code cells[i]} is within the radius. */
-    record Reach(List<Cell> cells, boolean[] inside, long profiles) {}
+    /**
+     * The cells a radius query reaches: {@code cells[0, count)} are cell numbers ({@link #cell(int)}), {@code
+     * inside[i]}: every point of {@code cells[i]} is within the radius; {@code profiles}: how many they hold.
+     */
+    record Reach(int[] cells, boolean[] inside, int count, long profiles) {}
 
     private final Map<Integer, Cell> cells = new HashMap<>();
+    /** The cells by number (in order of creation; a cell stays once made). */
+    private final List<Cell> numbered = new ArrayList<>();
+    /**
+     * Per cell number: its centre (x, y, z at 3 n) and its profile count, side by side in flat arrays. A query
+     * whose radius reaches many cells tests them all in one pass over these (tens of KiB, read in order) rather
+     * than through the map's nodes and the cells' objects, which a query finds evicted by the search before it:
+     * three cache misses a cell took 0.2-0.3 ms a query at 2,500 cells.
+     */
+    private double[] centres = new double[3 * 64];
+    private int[] sizes = new int[64];
     private Cell[] cellOf = new Cell[0];
     private int[] slot = new int[0];
 
@@ -62,13 +71,17 @@ final class PlaceGrid {
         }
     }
 
+    Cell cell(int number) {
+        return numbered.get(number);
+    }
+
     /** Files {@code id} under the cell of its point (x, y, z) on the unit sphere. */
     void add(int id, double x, double y, double z) {
         double lat = latitude(z);
         double lon = Math.toDegrees(Math.atan2(y, x));
         int band = Math.max(0, Math.min(LAT_CELLS - 1, (int) Math.floor((lat + 90) / CELL_DEGREES)));
         int column = Math.floorMod((int) Math.floor((lon + 180) / CELL_DEGREES), LON_CELLS);
-        Cell cell = cells.computeIfAbsent(band * LON_CELLS + column, key -> centre(band, column));
+        Cell cell = cells.computeIfAbsent(band * LON_CELLS + column, key -> newCell(band, column));
         if (cell.size == cell.ids.length) {
             cell.ids = Arrays.copyOf(cell.ids, cell.size * 2);
             cell.points = Arrays.copyOf(cell.points, cell.size * 6);
@@ -78,6 +91,7 @@ final class PlaceGrid {
         cell.points[3 * cell.size + 1] = y;
         cell.points[3 * cell.size + 2] = z;
         slot[id] = cell.size++;
+        sizes[cell.number] = cell.size;
         cellOf[id] = cell;
     }
 
@@ -90,6 +104,7 @@ final class PlaceGrid {
         cell.ids[slot[id]] = last;
         System.arraycopy(cell.points, 3 * cell.size, cell.points, 3 * slot[id], 3);
         slot[last] = slot[id];
+        sizes[cell.number] = cell.size;
         cellOf[id] = null;
     }
 
@@ -100,17 +115,6 @@ final class PlaceGrid {
         double reach = angle + CELL_REACH;
         double minDot = reach >= Math.PI ? -2 : Math.cos(reach) - 1e-12;
         double insideDot = angle > CELL_REACH ? Math.cos(angle - CELL_REACH) + 1e-12 : 2;
-        List<Cell> found = new ArrayList<>();
-        List<Boolean> inside = new ArrayList<>();
-        long[] profiles = {0};
-        java.util.function.Consumer<Cell> test = cell -> {
-            double dot = cell.x * x + cell.y * y + cell.z * z;
-            if (cell.size > 0 && dot >= minDot) {
-                found.add(cell);
-                inside.add(dot >= insideDot);
-                profiles[0] += cell.size;
-            }
-        };
         // The cells whose centre can be within reach: the latitudes lat +- reach, and the longitudes of a cap of
         // that radius (all of them when it holds a pole); one extra cell each side absorbs rounding.
         double reachDegrees = Math.toDegrees(reach);
@@ -125,32 +129,54 @@ final class PlaceGrid {
             firstColumn = (int) Math.floor((lon - halfWidth + 180) / CELL_DEGREES) - 1;
             columns = Math.min(LON_CELLS, (int) Math.floor((lon + halfWidth + 180) / CELL_DEGREES) + 1 - firstColumn + 1);
         }
-        if ((long) (lastBand - firstBand + 1) * columns > cells.size()) {
-            cells.values().forEach(test);
-        } else {
-            for (int band = firstBand; band <= lastBand; band++) {
-                for (int c = 0; c < columns; c++) {
-                    Cell cell = cells.get(band * LON_CELLS + Math.floorMod(firstColumn + c, LON_CELLS));
-                    if (cell != null) {
-                        test.accept(cell);
-                    }
+        int made = numbered.size();
+        int[] found = new int[16];
+        boolean[] inside = new boolean[16];
+        int count = 0;
+        long profiles = 0;
+        boolean everyCell = (long) (lastBand - firstBand + 1) * columns > made;
+        int candidates = everyCell ? made : (lastBand - firstBand + 1) * columns;
+        for (int i = 0; i < candidates; i++) {
+            int n;
+            if (everyCell) {
+                n = i;
+            } else {
+                Cell cell = cells.get((firstBand + i / columns) * LON_CELLS + Math.floorMod(firstColumn + i % columns, LON_CELLS));
+                if (cell == null) {
+                    continue;
                 }
+                n = cell.number;
+            }
+            double dot = centres[3 * n] * x + centres[3 * n + 1] * y + centres[3 * n + 2] * z;
+            if (sizes[n] > 0 && dot >= minDot) {
+                if (count == found.length) {
+                    found = Arrays.copyOf(found, 2 * count);
+                    inside = Arrays.copyOf(inside, 2 * count);
+                }
+                found[count] = n;
+                inside[count++] = dot >= insideDot;
+                profiles += sizes[n];
             }
         }
-        boolean[] insideFlags = new boolean[inside.size()];
-        for (int i = 0; i < insideFlags.length; i++) {
-            insideFlags[i] = inside.get(i);
-        }
-        return new Reach(found, insideFlags, profiles[0]);
+        return new Reach(found, inside, count, profiles);
     }
 
     private static double latitude(double z) {
         return Math.toDegrees(Math.asin(Math.max(-1, Math.min(1, z))));
     }
 
-    private static Cell centre(int band, int column) {
+    private Cell newCell(int band, int column) {
+        Cell cell = new Cell(numbered.size());
+        numbered.add(cell);
+        if (cell.number == sizes.length) {
+            sizes = Arrays.copyOf(sizes, 2 * cell.number);
+            centres = Arrays.copyOf(centres, 6 * cell.number);
+        }
         double latRad = Math.toRadians(-90 + (band + 0.5) * CELL_DEGREES);
         double lonRad = Math.toRadians(-180 + (column + 0.5) * CELL_DEGREES);
-        return new Cell(Math.cos(latRad) * Math.cos(lonRad), Math.cos(latRad) * Math.sin(lonRad), Math.sin(latRad));
+        centres[3 * cell.number] = Math.cos(latRad) * Math.cos(lonRad);
+        centres[3 * cell.number + 1] = Math.cos(latRad) * Math.sin(lonRad);
+        centres[3 * cell.number + 2] = Math.sin(latRad);
+        return cell;
     }
 }
