@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Otherwise: IVF search with the bitmap as ID selector, k x {@link #refine} candidates re-ranked exactly
  *       (deeper when most ids are admitted); nprobe grows as the filter gets more selective, so the probed
  *       lists hold {@link VectorIndexConfig#minScanned()} admitted ids.</li>
- *   <li>If the IVF pass returns fewer than min(k, admitted) hits, the query is answered by the exact scan, so a
- *       result holds k hits whenever k admitted vectors exist.</li>
+ *   <li>If the IVF pass returns fewer than min(k, admitted) hits (fewer than k when the count is an estimate, with
+ *       a condition left to the index), the query is answered by the exact scan, so a result holds k hits whenever
+ *       k admitted vectors exist.</li>
  * </ul>
  */
 public final class FilterAwareIndex implements VectorIndex {
@@ -91,7 +92,10 @@ public final class FilterAwareIndex implements VectorIndex {
         }
         indexPlans.increment();
         Hits hits = index.searchIndexed(query, k, admitted, nprobe(count, size), refine(count, size));
-        if (hits.size() < Math.min(k, count)) {
+        // With a condition checked lazily (a radius), the count is a sample's estimate and may be under the truth:
+        // fewer than k hits then means the scan must tell whether more qualify.
+        long expected = admitted != null && admitted.near() != null ? k : Math.min(k, count);
+        if (hits.size() < expected) {
             fallbacks.increment();
             return scan(query, k, admitted);
         }

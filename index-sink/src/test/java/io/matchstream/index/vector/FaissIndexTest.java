@@ -205,6 +205,26 @@ class FaissIndexTest {
                 if (i > 0) assertThat(hits.scores()[i]).isLessThanOrEqualTo(hits.scores()[i - 1]);
             }
             assertThat(planned.planCounts()[2]).as("the IVF pass came back short and fell back to exact").isPositive();
+
+            // A radius left to the index: the count is a sample's estimate (1 here) under the truth (10). The IVF
+            // pass (one list) finds some of the query's 5 nearest, not the 5 far ones: fewer than k, so the scan runs.
+            long[] nearest = bruteForce(base, query, 5, id -> true);
+            long[] inside = java.util.stream.LongStream.concat(Arrays.stream(nearest),
+                    java.util.stream.LongStream.of(11, 1999, 3003, 4444, 5888).filter(id -> Arrays.stream(nearest).noneMatch(n -> n == id)))
+                    .toArray();
+            java.nio.ByteBuffer points = java.nio.ByteBuffer.allocateDirect(24 * N).order(java.nio.ByteOrder.nativeOrder());
+            for (int i = 0; i < N; i++) {
+                points.putDouble(24 * i, 1); // on the equator
+            }
+            for (long id : inside) {
+                points.putDouble(24 * (int) id, 0).putDouble(24 * (int) id + 16, 1); // at the pole
+            }
+            BitSet all = new BitSet();
+            all.set(0, N);
+            long fallbacks = planned.planCounts()[2];
+            Hits lazy = planned.search(query, 10, new IdFilter(all.toLongArray(), 1, new VectorIndex.Near(points, 0, 0, 1, 0.5)));
+            assertThat(lazy.ids()).containsExactlyInAnyOrder(inside);
+            assertThat(planned.planCounts()[2]).isEqualTo(fallbacks + 1);
         }
     }
 
