@@ -382,10 +382,12 @@ struct AdmittedSelector final : faiss::IDSelector {
     const Sphere& sphere;
     AdmittedSelector(const jlong* words, size_t n_words, const Sphere& sphere)
             : words(reinterpret_cast<const uint64_t*>(words)), n_words(n_words), sphere(sphere) {}
-    bool is_member(idx_t id) const override {
+    // The bitmap alone (the IVF pass prefetches the points of the ids it sets).
+    bool in_bitmap(idx_t id) const {
         size_t w = (size_t)id >> 6;
-        return w < n_words && ((words[w] >> (id & 63)) & 1) != 0 && sphere.near(id);
+        return w < n_words && ((words[w] >> (id & 63)) & 1) != 0;
     }
+    bool is_member(idx_t id) const override { return in_bitmap(id) && sphere.near(id); }
 };
 
 // The sphere condition from Java: a direct buffer of doubles (x, y, z per id) or null, and the centre.
@@ -571,7 +573,6 @@ bool scan_ivfpq(const faiss::IndexIVF* ivf, const float* q, const jlong* words, 
     const AdmittedSelector admitted(words, n_words, sphere);
     const bool filtered = words != nullptr; // a radius condition comes with a bitmap
     const bool lazy_sphere = filtered && sphere.points != nullptr;
-    const uint64_t* bitmap = reinterpret_cast<const uint64_t*>(words);
     size_t probes = std::min((size_t)std::max(1, nprobe), ivf->nlist);
     std::vector<float> coarse_dis(probes);
     std::vector<idx_t> coarse_ids(probes);
@@ -596,8 +597,7 @@ bool scan_ivfpq(const faiss::IndexIVF* ivf, const float* q, const jlong* words, 
             if (lazy_sphere && j + kPointsAhead < n) {
                 // The point of an admitted id further down the list, read before its radius check needs it.
                 idx_t ahead = id_at[j + kPointsAhead];
-                size_t w = (size_t)ahead >> 6;
-                if (w < n_words && ((bitmap[w] >> (ahead & 63)) & 1) != 0) sphere.prefetch(ahead);
+                if (admitted.in_bitmap(ahead)) sphere.prefetch(ahead);
             }
             idx_t id = id_at[j];
             if (filtered && !admitted.is_member(id)) continue;
