@@ -49,8 +49,6 @@ public final class QueryBench {
         int queries = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 2_000;
         String indexType = positional.size() > 2 ? positional.get(2) : "faiss";
         int dim = 512;
-        Random random = new Random(42);
-        Random preferenceRandom = new Random(43);
         // --state DIR keeps the built shard (store, index, askers) in DIR and reuses it on the next run with the
         // same arguments, so a change to the query path is timed without the build (minutes at 1M profiles).
         Path dir = state != null ? state.resolve(profiles + "-" + indexType) : Files.createTempDirectory("query-benchmark");
@@ -62,61 +60,12 @@ public final class QueryBench {
         IndexServiceConfig config = IndexServiceConfig.defaultsConfig().with(Map.of("http-port", "0", "index-type", indexType,
                 "rate-limit-per-minute", "1000000", "http-threads", "2"));
         long buildStart = System.nanoTime();
-        float[][] centres = new float[64][];
-        for (int c = 0; c < centres.length; c++) {
-            centres[c] = randomUnit(random, dim);
-        }
         Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
         VectorIndex index = reuse ? IndexFactory.forType(indexType).load(dir.resolve("index.bin"), dim)
                 : IndexFactory.forType(indexType).create(dim);
         AttributeStore store = AttributeStore.open(dir.resolve("db"));
         try (Shard shard = new Shard(store, Map.of("v1", index), IndexFactory.forType(indexType), config.weights())) {
-            for (int i = 0; i < (reuse ? 0 : profiles); i++) {
-                String user = "u" + i;
-                Gender g = random.nextInt(20) < 9 ? Gender.F : random.nextInt(11) < 10 ? Gender.M : Gender.X;
-                List<Gender> seeking = random.nextInt(10) == 0 ? List.of(Gender.F, Gender.M, Gender.X)
-                        : List.of(g == Gender.F ? Gender.M : Gender.F);
-                int age = 18 + random.nextInt(43);
-                ProfileAttributes p = new ProfileAttributes(user, g, seeking, age, 48 + random.nextDouble(), 2 + random.nextDouble(),
-                        Math.max(18, age - 3 - random.nextInt(8)), age + 3 + random.nextInt(8), 10.0 + random.nextInt(90),
-                        t0.plusSeconds(random.nextInt(86_400 * 7)));
-                shard.applyAttributes(user, p, 0, p.getUpdatedAt().toEpochMilli());
-                float[] v = centres[random.nextInt(centres.length)].clone();
-                float[] noise = randomUnit(random, dim);
-                for (int d = 0; d < dim; d++) {
-                    v[d] += 0.6f * noise[d];
-                }
-                float[] e = Vectors.unit(v);
-                shard.applyEmbedding(new ProfileEmbedding(user, floats(e), "v1", "bench", null, false, "e-" + user, t0));
-                if (i % 2 == 0) {
-                    // Half the profiles have swiped: a preference vector P (the mean of the faces they liked, near one
-                    // cluster) and the blended vector E = 0.7 E_base + 0.3 P, so queries use E and the re-rank reads
-                    // candidates' P for the reciprocal score, as in production. Its own random stream keeps the
-                    // profiles and askers those of the runs before.
-                    float[] pref = centres[preferenceRandom.nextInt(centres.length)].clone();
-                    float[] jitter = randomUnit(preferenceRandom, dim);
-                    for (int d = 0; d < dim; d++) {
-                        pref[d] += 0.3f * jitter[d];
-                    }
-                    pref = Vectors.unit(pref);
-                    float[] blended = new float[dim];
-                    for (int d = 0; d < dim; d++) {
-                        blended[d] = 0.7f * e[d] + 0.3f * pref[d];
-                    }
-                    shard.applyPreference(new PreferenceUpdate(user, floats(Vectors.unit(blended)), floats(pref), 5L, 5L, "v1", 1L, t0));
-                }
-            }
-            String[] askers = new String[200];
-            if (reuse) {
-                askers = Files.readAllLines(dir.resolve("askers")).toArray(String[]::new);
-            }
-            for (int a = 0; a < (reuse ? 0 : askers.length); a++) {
-                askers[a] = "u" + random.nextInt(profiles);
-                for (int s = 0; s < 30; s++) {
-                    String target = "u" + random.nextInt(profiles);
-                    shard.applySwipe(new Swipe("s-" + askers[a] + "-" + target, askers[a], target, SwipeAction.values()[random.nextInt(4)], t0));
-                }
-            }
+            String[] askers = reuse ? Files.readAllLines(dir.resolve("askers")).toArray(String[]::new) : build(shard, profiles, dim, t0);
             if (index instanceof FilterAwareIndex planned) {
                 planned.faiss().awaitTraining(); // time the trained index, not exact scans while it trains
             }
@@ -224,6 +173,63 @@ public final class QueryBench {
                 deleteTree(dir);
             }
         }
+    }
+
+    /**
+     * Fills the shard with {@code profiles} synthetic profiles (attributes, embeddings, every second one with a
+     * preference update) and 200 askers with 30 swipes each; returns the askers. Deterministic (fixed seeds).
+     */
+    private static String[] build(Shard shard, int profiles, int dim, Instant t0) {
+        Random random = new Random(42);
+        Random preferenceRandom = new Random(43);
+        float[][] centres = new float[64][];
+        for (int c = 0; c < centres.length; c++) {
+            centres[c] = randomUnit(random, dim);
+        }
+        for (int i = 0; i < profiles; i++) {
+            String user = "u" + i;
+            Gender g = random.nextInt(20) < 9 ? Gender.F : random.nextInt(11) < 10 ? Gender.M : Gender.X;
+            List<Gender> seeking = random.nextInt(10) == 0 ? List.of(Gender.F, Gender.M, Gender.X)
+                    : List.of(g == Gender.F ? Gender.M : Gender.F);
+            int age = 18 + random.nextInt(43);
+            ProfileAttributes p = new ProfileAttributes(user, g, seeking, age, 48 + random.nextDouble(), 2 + random.nextDouble(),
+                    Math.max(18, age - 3 - random.nextInt(8)), age + 3 + random.nextInt(8), 10.0 + random.nextInt(90),
+                    t0.plusSeconds(random.nextInt(86_400 * 7)));
+            shard.applyAttributes(user, p, 0, p.getUpdatedAt().toEpochMilli());
+            float[] v = centres[random.nextInt(centres.length)].clone();
+            float[] noise = randomUnit(random, dim);
+            for (int d = 0; d < dim; d++) {
+                v[d] += 0.6f * noise[d];
+            }
+            float[] e = Vectors.unit(v);
+            shard.applyEmbedding(new ProfileEmbedding(user, floats(e), "v1", "bench", null, false, "e-" + user, t0));
+            if (i % 2 == 0) {
+                // Half the profiles have swiped: a preference vector P (the mean of the faces they liked, near one
+                // cluster) and the blended vector E = 0.7 E_base + 0.3 P, so queries use E and the re-rank reads
+                // candidates' P for the reciprocal score, as in production. Its own random stream keeps the
+                // profiles and askers those of the runs before.
+                float[] pref = centres[preferenceRandom.nextInt(centres.length)].clone();
+                float[] jitter = randomUnit(preferenceRandom, dim);
+                for (int d = 0; d < dim; d++) {
+                    pref[d] += 0.3f * jitter[d];
+                }
+                pref = Vectors.unit(pref);
+                float[] blended = new float[dim];
+                for (int d = 0; d < dim; d++) {
+                    blended[d] = 0.7f * e[d] + 0.3f * pref[d];
+                }
+                shard.applyPreference(new PreferenceUpdate(user, floats(Vectors.unit(blended)), floats(pref), 5L, 5L, "v1", 1L, t0));
+            }
+        }
+        String[] askers = new String[200];
+        for (int a = 0; a < askers.length; a++) {
+            askers[a] = "u" + random.nextInt(profiles);
+            for (int s = 0; s < 30; s++) {
+                String target = "u" + random.nextInt(profiles);
+                shard.applySwipe(new Swipe("s-" + askers[a] + "-" + target, askers[a], target, SwipeAction.values()[random.nextInt(4)], t0));
+            }
+        }
+        return askers;
     }
 
     private static void deleteTree(Path dir) throws java.io.IOException {
