@@ -379,12 +379,11 @@ public final class QueryBench {
                 t[9][r] = System.nanoTime() - start;
             }
             VectorIndex.Hits hits = index.search(q.queryVector(), q.k(), admitted);
-            List<String> users = userIds(store, hits);
             start = System.nanoTime();
             index.vectors(hits.ids());
             t[6][r] = System.nanoTime() - start;
             start = System.nanoTime();
-            store.preferenceVectors(users, q.modelVersion());
+            store.preferenceVectors(hits.ids(), hits.size(), q.modelVersion());
             t[7][r] = System.nanoTime() - start;
         }
         return String.format("; all %.2f = query %.2f + search %.2f (filter %.2f; scan %.2f [float exact %.2f] or ivf %.2f [radius in "
@@ -412,7 +411,7 @@ public final class QueryBench {
             at[3] = System.nanoTime();
             index.vectors(hits.ids());
             at[4] = System.nanoTime();
-            store.preferenceVectors(userIds(store, hits), query.modelVersion());
+            store.preferenceVectors(hits.ids(), hits.size(), query.modelVersion());
             at[5] = System.nanoTime();
             if (q >= 0) {
                 for (int s = 0; s < 5; s++) {
@@ -422,15 +421,6 @@ public final class QueryBench {
             }
         }
         return t;
-    }
-
-    /** The user ids of the hits, in order (what the shard's search reads the preference vectors of). */
-    private static List<String> userIds(AttributeStore store, VectorIndex.Hits hits) {
-        List<String> users = new java.util.ArrayList<>(hits.size());
-        for (int i = 0; i < hits.size(); i++) {
-            users.add(store.userId(hits.ids()[i]));
-        }
-        return users;
     }
 
     /** The mean of each stage over the queries whose sum (row {@code sumRow}) is in the slowest 1%. */

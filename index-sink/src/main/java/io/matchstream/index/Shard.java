@@ -233,16 +233,16 @@ public final class Shard implements AutoCloseable {
                 users.add(store.userId(hits.ids()[i]));
             }
             // The candidates' embeddings from the index of the query's model version (the vectors it just scored),
-            // their preference vectors from the store.
+            // their preference vectors from the store's memory.
             float[][] embeddings = index.vectors(hits.ids());
-            List<float[]> preferences = store.preferenceVectors(users, q.modelVersion());
+            float[][] preferences = store.preferenceVectors(hits.ids(), hits.size(), q.modelVersion());
             List<Candidate> out = new ArrayList<>(hits.size());
             for (int i = 0; i < hits.size(); i++) {
                 float[] embedding = embeddings[i];
                 if (embedding == null) {
                     continue; // cannot happen while the search and this read share the read lock
                 }
-                float[] preference = preferences.get(i);
+                float[] preference = preferences[i];
                 float reciprocal = preference == null ? 0 : (float) Vectors.dot(preference, q.embedding());
                 out.add(new Candidate(users.get(i), hits.scores()[i], reciprocal,
                         weights.recencyScore(store.lastActive(hits.ids()[i]), q.asOfMillis()), embedding));

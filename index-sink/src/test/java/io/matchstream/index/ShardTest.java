@@ -404,6 +404,40 @@ class ShardTest {
     }
 
     @Test
+    void theCandidatesPreferenceVectorsSurviveARestoreKeepToTheirModelVersionAndLeaveWithADeletion() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        user(straight("bob", Gender.M, 0), 1, 0, 0);
+        shard.applyPreference(Events.preference("bob", V1, unit(1, 0, 0), unit(1, 0, 0), 1, T0));
+        assertThat(reciprocal(shard, "alice", "bob")).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+
+        // Kept in memory, and read back from RocksDB when a snapshot's store opens.
+        Snapshots snapshots = new Snapshots(dir.resolve("service"), 2);
+        snapshots.restore(IndexFactory.forType("exact"), WEIGHTS).shard().close();
+        snapshots.write(shard, Map.of(), 1);
+        try (Shard copy = new Snapshots(dir.resolve("service"), 2).restore(IndexFactory.forType("exact"), WEIGHTS).shard()) {
+            assertThat(reciprocal(copy, "alice", "bob")).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+        }
+
+        // A preference vector of another model version is not compared with alice's v1 face.
+        shard.applyPreference(Events.preference("bob", "v2", unit(0, 1, 0), unit(0, 1, 0), 2, T0.plusSeconds(1)));
+        assertThat(reciprocal(shard, "alice", "bob")).isZero();
+        shard.applyPreference(Events.preference("bob", V1, unit(1, 0, 0), unit(1, 0, 0), 3, T0.plusSeconds(2)));
+        assertThat(reciprocal(shard, "alice", "bob")).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+
+        // Deleted with bob, and not back when he returns without one.
+        shard.applyDeletion("bob", T0.plusSeconds(10).toEpochMilli());
+        shard.applyAttributes("bob", profile("bob", Gender.M, List.of(Gender.F), 30, 0, 0, 18, 99, 50, T0.plusSeconds(20)), 0,
+                T0.plusSeconds(20).toEpochMilli());
+        shard.applyEmbedding(embedding("bob", V1, unit(1, 0, 0), T0.plusSeconds(20)));
+        assertThat(reciprocal(shard, "alice", "bob")).isZero();
+    }
+
+    static float reciprocal(Shard on, String user, String candidate) {
+        return on.search(on.queryFor(user, 5, T0.toEpochMilli()).orElseThrow()).stream()
+                .filter(c -> c.userId().equals(candidate)).findFirst().orElseThrow().reciprocal();
+    }
+
+    @Test
     void aBadVectorIsRefusedNotFatal() {
         user(straight("alice", Gender.F, 0), 1, 0, 0);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> shard.applyEmbedding(embedding("bob", V1, new float[] {0, 0, 0}, T0)))

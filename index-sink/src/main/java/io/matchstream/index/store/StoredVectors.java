@@ -36,26 +36,6 @@ public record StoredVectors(String modelVersion, long version, long timestamp, f
         return new String(bytes, 4, n, StandardCharsets.UTF_8);
     }
 
-    /** The secondary vector (P) of stored vectors of {@code modelVersion}, or null (none, or another version). */
-    static float[] secondaryOf(byte[] bytes, String modelVersion) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        int nameLength = b.getInt();
-        byte[] name = modelVersion.getBytes(StandardCharsets.UTF_8);
-        if (nameLength != name.length || !java.util.Arrays.equals(bytes, 4, 4 + nameLength, name, 0, name.length)) {
-            return null;
-        }
-        b.position(4 + nameLength + 16);
-        int primary = b.getInt();
-        b.position(b.position() + 4 * primary);
-        int n = b.getInt();
-        if (n < 0) {
-            return null;
-        }
-        float[] secondary = new float[n];
-        b.asFloatBuffer().get(secondary);
-        return secondary;
-    }
-
     static StoredVectors decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         byte[] name = new byte[b.getInt()];
