@@ -140,6 +140,7 @@ public final class QueryBench {
             }
             server.close();
             long[][] stages = stageRound(askers, queries, shard, store, index, service.candidatesPerShard(10), asOf);
+            long[][] handoff = handoffRound(service, askers, queries, asOf);
             System.out.printf("%d profiles x %d-d (%s), %s in %.1f s; %d queries of 10, mean estimated admitted %.0f (%.2f%%)%n",
                     profiles, dim, indexType, reuse ? "loaded from " + dir : "built", buildSeconds, queries, admitted / (double) queries,
                     100.0 * admitted / queries / profiles);
@@ -159,6 +160,13 @@ public final class QueryBench {
             }
             row("  the stages' sum", stages[stageNames.length]);
             System.out.println("  the slowest 1% of sums, mean ms a stage: " + slowestSplit(stages, stageNames.length));
+            System.out.println("round 4, no HTTP: in-process, and the same work handed to a worker thread that waits between queries, taking turns:");
+            row("in-process search + re-rank (baseline)", handoff[0]);
+            row("handed to the worker and back (round trip)", handoff[1]);
+            row("  the worker's own time", handoff[2]);
+            row("  what the hand-off added (round trip - worker's time)", handoff[3]);
+            System.out.printf("  hand-offs that added more than 1 ms: %d of %d%n", Arrays.stream(handoff[3]).filter(n -> n > 1_000_000).count(),
+                    queries);
             if (index instanceof FilterAwareIndex planned) {
                 long[] plans = planned.planCounts();
                 System.out.printf("planner: %d exact, %d index, %d index-then-exact fallbacks%n", plans[0], plans[1], plans[2]);
@@ -390,6 +398,46 @@ public final class QueryBench {
                 + "the bitmap %.2f, shortlist k %.2f]; candidates' embeddings %.2f and preferences %.2f) + re-rank",
                 median(t[0]), median(t[1]), median(t[2]), median(t[3]), median(t[4]), median(t[10]), median(t[5]), median(t[8]),
                 median(t[9]), median(t[6]), median(t[7]));
+    }
+
+    /**
+     * What waking a thread costs on this machine, with no socket, parsing or JSON: the in-process query on this
+     * thread, and another asker's handed to a worker thread blocked in a queue, which answers through another
+     * queue (two wake-ups, as a request to a server thread and its answer to the client make). Rows: in-process,
+     * round trip, the worker's own time, round trip minus that.
+     */
+    private static long[][] handoffRound(RecommendationService service, String[] askers, int queries, long asOf) throws InterruptedException {
+        java.util.concurrent.SynchronousQueue<String> requests = new java.util.concurrent.SynchronousQueue<>();
+        java.util.concurrent.SynchronousQueue<Long> answers = new java.util.concurrent.SynchronousQueue<>();
+        Thread worker = new Thread(() -> {
+            try {
+                while (true) {
+                    String user = requests.take();
+                    answers.put(inProcessNanos(service, user, asOf));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-handoff-worker");
+        worker.setDaemon(true);
+        worker.start();
+        long[][] t = new long[4][queries];
+        int half = askers.length / 2;
+        for (int q = -200; q < queries; q++) {
+            long nanos = inProcessNanos(service, askers[Math.floorMod(q, askers.length)], asOf);
+            long start = System.nanoTime();
+            requests.put(askers[Math.floorMod(q + half, askers.length)]);
+            long workerNanos = answers.take();
+            long roundTrip = System.nanoTime() - start;
+            if (q >= 0) {
+                t[0][q] = nanos;
+                t[1][q] = roundTrip;
+                t[2][q] = workerNanos;
+                t[3][q] = roundTrip - workerNanos;
+            }
+        }
+        worker.interrupt();
+        return t;
     }
 
     /**
