@@ -32,6 +32,15 @@ final class IndexServiceProcess implements AutoCloseable {
         this.port = port;
     }
 
+    /**
+     * The service's heap: {@code MATCHSTREAM_INDEX_HEAP} (a size as -Xmx takes it), 1g by default. It holds the
+     * attribute store's columns and every preference vector (2 KiB per 512-d user with one).
+     */
+    static String heap() {
+        String heap = System.getenv("MATCHSTREAM_INDEX_HEAP");
+        return heap == null || heap.isBlank() ? "1g" : heap.trim();
+    }
+
     /** Starts the service, or returns empty (with a warning) when the index-sink module is not built. */
     static Optional<IndexServiceProcess> start(Path dataDir, String bootstrapServers, String registryUrl, int port) throws IOException {
         Optional<String> classPath = classPath();
@@ -41,7 +50,7 @@ final class IndexServiceProcess implements AutoCloseable {
         }
         int httpPort = port != 0 ? port : freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", classPath.get(), MAIN_CLASS));
+                "-Xmx" + heap(), "-cp", classPath.get(), MAIN_CLASS));
         Map.of("bootstrap-servers", bootstrapServers, "registry-url", registryUrl,
                 "data-dir", dataDir.resolve("index-sink").toString(), "http-port", Integer.toString(httpPort)).forEach((k, v) -> {
                     command.add("--" + k);
