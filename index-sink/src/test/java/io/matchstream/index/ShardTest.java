@@ -432,6 +432,26 @@ class ShardTest {
         assertThat(reciprocal(shard, "alice", "bob")).isZero();
     }
 
+    @Test
+    void aRestoredShardKnowsEachProfilesPartition() {
+        user(straight("alice", Gender.F, 0), 1, 0, 0);
+        for (int i = 0; i < 4; i++) {
+            io.matchstream.events.ProfileAttributes p = straight("m" + i, Gender.M, 0);
+            shard.applyAttributes(p.getUserId(), p, i % 2, T0.toEpochMilli());
+            shard.applyEmbedding(embedding(p.getUserId(), V1, unit(1, i * 0.1f, 0), T0));
+        }
+        Snapshots snapshots = new Snapshots(dir.resolve("service"), 2);
+        snapshots.restore(IndexFactory.forType("exact"), WEIGHTS).shard().close();
+        snapshots.write(shard, Map.of(), 1);
+        try (Shard copy = new Snapshots(dir.resolve("service"), 2).restore(IndexFactory.forType("exact"), WEIGHTS).shard()) {
+            copy.ownPartitions(p -> p == 0);
+            // alice (partition 0) is served here and sees only the candidates of partition 0; m1 (partition 1) is not served.
+            assertThat(copy.search(copy.queryFor("alice", 10, T0.toEpochMilli()).orElseThrow()).stream().map(Candidate::userId).toList())
+                    .containsExactlyInAnyOrder("m0", "m2");
+            assertThat(copy.queryFor("m1", 10, T0.toEpochMilli())).isEmpty();
+        }
+    }
+
     static float reciprocal(Shard on, String user, String candidate) {
         return on.search(on.queryFor(user, 5, T0.toEpochMilli()).orElseThrow()).stream()
                 .filter(c -> c.userId().equals(candidate)).findFirst().orElseThrow().reciprocal();
