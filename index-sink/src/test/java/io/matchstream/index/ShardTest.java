@@ -411,10 +411,7 @@ class ShardTest {
         assertThat(reciprocal(shard, "alice", "bob")).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
 
         // Kept in memory, and read back from RocksDB when a snapshot's store opens.
-        Snapshots snapshots = new Snapshots(dir.resolve("service"), 2);
-        snapshots.restore(IndexFactory.forType("exact"), WEIGHTS).shard().close();
-        snapshots.write(shard, Map.of(), 1);
-        try (Shard copy = new Snapshots(dir.resolve("service"), 2).restore(IndexFactory.forType("exact"), WEIGHTS).shard()) {
+        try (Shard copy = snapshotAndRestore(Map.of()).shard()) {
             assertThat(reciprocal(copy, "alice", "bob")).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
         }
 
@@ -440,16 +437,21 @@ class ShardTest {
             shard.applyAttributes(p.getUserId(), p, i % 2, T0.toEpochMilli());
             shard.applyEmbedding(embedding(p.getUserId(), V1, unit(1, i * 0.1f, 0), T0));
         }
-        Snapshots snapshots = new Snapshots(dir.resolve("service"), 2);
-        snapshots.restore(IndexFactory.forType("exact"), WEIGHTS).shard().close();
-        snapshots.write(shard, Map.of(), 1);
-        try (Shard copy = new Snapshots(dir.resolve("service"), 2).restore(IndexFactory.forType("exact"), WEIGHTS).shard()) {
+        try (Shard copy = snapshotAndRestore(Map.of()).shard()) {
             copy.ownPartitions(p -> p == 0);
             // alice (partition 0) is served here and sees only the candidates of partition 0; m1 (partition 1) is not served.
             assertThat(copy.search(copy.queryFor("alice", 10, T0.toEpochMilli()).orElseThrow()).stream().map(Candidate::userId).toList())
                     .containsExactlyInAnyOrder("m0", "m2");
             assertThat(copy.queryFor("m1", 10, T0.toEpochMilli())).isEmpty();
         }
+    }
+
+    /** Writes a snapshot of {@link #shard} with {@code offsets} and restores it in a fresh snapshot reader. */
+    Snapshots.Restored snapshotAndRestore(Map<org.apache.kafka.common.TopicPartition, Long> offsets) {
+        Snapshots snapshots = new Snapshots(dir.resolve("service"), 2);
+        snapshots.restore(IndexFactory.forType("exact"), WEIGHTS).shard().close();
+        snapshots.write(shard, offsets, 1);
+        return new Snapshots(dir.resolve("service"), 2).restore(IndexFactory.forType("exact"), WEIGHTS);
     }
 
     static float reciprocal(Shard on, String user, String candidate) {

@@ -795,9 +795,7 @@ public final class AttributeStore implements AutoCloseable {
 
     private void scan(byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> visitor) {
         try (RocksIterator it = db.newIterator()) {
-            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                visitor.accept(it.key(), it.value());
-            }
+            visit(it, prefix, visitor);
         }
     }
 
@@ -807,9 +805,14 @@ public final class AttributeStore implements AutoCloseable {
      */
     private void scanAll(byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> visitor) {
         try (ReadOptions bulk = new ReadOptions().setFillCache(false).setReadaheadSize(4 << 20); RocksIterator it = db.newIterator(bulk)) {
-            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                visitor.accept(it.key(), it.value());
-            }
+            visit(it, prefix, visitor);
+        }
+    }
+
+    /** Calls {@code visitor} with each record under {@code prefix}, in key order. */
+    private static void visit(RocksIterator it, byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> visitor) {
+        for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+            visitor.accept(it.key(), it.value());
         }
     }
 
